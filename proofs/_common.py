@@ -1,0 +1,133 @@
+"""What the proof modules share: the derivation, the sampled critical points, and the
+ways evidence is measured.  The proofs use the engine (``ufm_sym``); nothing in the
+engine imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ufm_sym.claims import Evidence, VerifyContext
+from ufm_sym.model import Problem
+from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_matrix, reduce_scalar
+from ufm_sym.symbolic.index_free import IndexFreeDerivation, derive_index_free
+from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
+
+# ------------------------------------------------------------------ symbolic
+
+
+def derivation() -> IndexFreeDerivation:
+    """The index-free derivation of f's gradient and Hessian form (cached)."""
+    return derive_index_free()
+
+
+def identity_evidence(lhs: Any, rhs: Any, detail: str) -> Evidence:
+    """Symbolic evidence that ``lhs == rhs`` exactly, as matrix or trace polynomials
+    (expanded and put in a canonical non-commutative normal form)."""
+    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    if getattr(lhs, "is_Matrix", False) or getattr(rhs, "is_Matrix", False):
+        same = matrix_equal(lhs, rhs)
+    else:
+        same = trace_equal(lhs, rhs)
+    return Evidence.exact("symbolic", same, detail)
+
+
+def reduction_evidence(expr: Any, hypotheses: Sequence[Hypothesis], expected: Any,
+                       detail: str, matrix: bool = False) -> Evidence:
+    """Symbolic evidence that ``expr`` reduces to ``expected`` under the hypotheses."""
+    got = reduce_matrix(expr, hypotheses) if matrix else reduce_scalar(expr, hypotheses)
+    if matrix:
+        ok = got == expected or (hasattr(got, "shape") and matrix_equal(got, expected))
+    else:
+        ok = sp.simplify(got - expected) == 0
+    return Evidence.exact("symbolic", ok, f"{detail}: reduces to {sp.sstr(got)}")
+
+
+# ---------------------------------------------------------- high precision
+
+
+def hp_dps(ctx: VerifyContext) -> int:
+    """Critical points are refined 20 digits beyond the working precision (>= 60)."""
+    return max(ctx.dps + 20, 60)
+
+
+def hp_tolerance(ctx: VerifyContext) -> Any:
+    """Residuals at refined critical points must be below 10^-(dps - 5) (45 digits at
+    dps 50)."""
+    return mpmath.mpf(10) ** (-(ctx.dps - 5))
+
+
+def hp_records(ctx: VerifyContext, loss: str, kinds: Iterable[str] | None = None) -> list[Any]:
+    """High-precision critical points of ``loss`` over the default settings
+    (refined to gradient norm < 1e-45), memoised for the run."""
+    from ufm_sym.highprec.families import KINDS, critical_points, sample_settings
+
+    kinds_t = tuple(kinds) if kinds is not None else KINDS
+
+    def make() -> list[Any]:
+        out = []
+        for p in sample_settings():
+            if p.loss == loss:
+                out.extend(critical_points(p, kinds=KINDS, dps=hp_dps(ctx), seed=ctx.seed))
+        return out
+
+    records = ctx.memo(("hp-records", loss, ctx.seed, ctx.dps), make)
+    return [r for r in records if r.kind in kinds_t]
+
+
+def hp_evidence(ctx: VerifyContext, records: Sequence[Any],
+                residual: Callable[[Any], Any], detail: str,
+                tolerance: Any = None) -> Evidence:
+    """The largest ``residual(record)`` over the records, at ``ctx.dps`` digits."""
+    tol = hp_tolerance(ctx) if tolerance is None else tolerance
+    worst = mpmath.mpf(0)
+    where = ""
+    with mpmath.workdps(ctx.dps):
+        for rec in records:
+            r = abs(residual(rec))
+            if r > worst or not where:
+                worst, where = r, f"{rec.problem.describe()} [{rec.family}]"
+        if not records:
+            return Evidence("high-precision", False, None, None, 0, f"{detail}: no points")
+        ev = Evidence.from_residual("high-precision", worst, tol, len(records),
+                                    f"{detail}; worst at {where}; dps {ctx.dps}")
+    return ev
+
+
+def mp_norm(*mats: Any) -> Any:
+    """Frobenius norm of one or more mpmath matrices, taken together."""
+    return mpmath.sqrt(mpmath.fsum(x ** 2 for M in mats for x in _entries(M)))
+
+
+def _entries(M: Any) -> list[Any]:
+    if isinstance(M, mpmath.matrix):
+        return [M[i, j] for i in range(M.rows) for j in range(M.cols)]
+    return [M]
+
+
+# ------------------------------------------------------------------ numeric
+
+
+def random_points(problem: Problem, count: int, seed: int, scale: float = 1.0
+                  ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Deterministic Gaussian points (W, H, b) for checks that hold at every point."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        out.append((scale * rng.standard_normal((problem.K, problem.d)),
+                    scale * rng.standard_normal((problem.d, problem.N)),
+                    scale * rng.standard_normal(problem.K)))
+    return out
+
+
+def float_to_mp_point(problem: Problem, point: Sequence[np.ndarray]) -> Any:
+    """A float64 point as an exact mpmath point (every float is exact in binary)."""
+    from ufm_sym.highprec.evaluate import to_mp_point
+
+    W, H, b = (np.asarray(x, dtype=float) for x in point)
+    return to_mp_point(problem, W.tolist(), H.tolist(), b.tolist())

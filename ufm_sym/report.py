@@ -1,0 +1,104 @@
+"""The verification report: the table and the JSON of ``ufm-sym verify``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ufm_sym import __version__
+from ufm_sym.claims import ClaimResult, Registry, Report, VerifyContext
+
+JSON_SCHEMA_VERSION = 1
+
+
+def run_with_progress(registry: Registry, ctx: VerifyContext,
+                      labels: Sequence[str] | None = None) -> Report:
+    """Run the claims with a progress bar on stderr (shown only on a terminal)."""
+    from tqdm import tqdm
+
+    total = len(registry.closure(labels)) if labels else len(registry)
+    bar = tqdm(total=total, desc="verify", unit="claim", file=sys.stderr,
+               disable=None, leave=False)
+    last: list[str] = []
+
+    def progress(label: str) -> None:
+        if last:
+            bar.update(1)
+        last.append(label)
+        bar.set_postfix_str(label)
+
+    try:
+        return registry.run(ctx, labels, progress=progress)
+    finally:
+        bar.update(1 if last else 0)
+        bar.close()
+
+
+def _residual_cell(r: ClaimResult) -> str:
+    """The weakest residual among the evidence that decided the claim."""
+    if not r.evidence:
+        return "-"
+    if r.status == "failed":
+        bad = [e for e in r.evidence if not e.passed]
+        e = bad[0]
+        return e.residual or "-"
+    digits = [e.digits for e in r.evidence if e.digits is not None]
+    if all(e.residual == "exact" for e in r.evidence):
+        return "exact"
+    return f"{min(digits):g} digits" if digits else "exact"
+
+
+def to_table(report: Report, details: bool = False) -> str:
+    rows = [("label", "title", "status", "evidence", "residual", "samples", "time")]
+    for r in report.results:
+        strongest = r.strongest or "-"
+        if r.cited:
+            strongest += " (cited)"
+        samples = sum(e.samples for e in r.evidence)
+        rows.append((r.label, _clip(r.title, 46), r.status, strongest, _residual_cell(r),
+                     str(samples), f"{r.seconds:.2f}s"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for k, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+        elif details:
+            res = report.results[k - 1]
+            for e in res.evidence:
+                mark = "ok  " if e.passed else "FAIL"
+                val = e.residual if e.residual is not None else "-"
+                dig = f", {e.digits:g} digits" if e.digits is not None else ""
+                lines.append(f"    {mark} {e.level:14s} {val}{dig}, {e.samples} samples, "
+                             f"{e.seconds:.2f}s: {e.detail}")
+            for f in res.findings:
+                lines.append(f"    note: {f}")
+    n_pass = sum(r.status == "passed" for r in report.results)
+    lines.append("")
+    lines.append(f"{n_pass}/{len(report.results)} claims passed "
+                 f"(dps {report.context.dps}, seed {report.context.seed}, "
+                 f"{report.context.numeric_samples} numeric samples per check)")
+    for r in report.failures():
+        lines.append(f"{r.status.upper()}: {r.label}: {r.message}")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The stable JSON schema of ``ufm-sym verify --json`` (see the README)."""
+    ctx = report.context
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "tool": "ufm-sym",
+        "version": __version__,
+        "dps": ctx.dps,
+        "seeds": ctx.seeds(),
+        "numeric_samples": ctx.numeric_samples,
+        "backend": ctx.backend,
+        "passed": report.passed,
+        "claims": [r.to_json() for r in report.results],
+    }

@@ -208,15 +208,25 @@ def reduce_matrix(expr: MatrixExpr, hypotheses: Iterable[Hypothesis]) -> Any:
 def reduce_scalar(expr: Any, hypotheses: Iterable[Hypothesis]) -> Any:
     """Reduce a scalar expression (traces and 1 x 1 products) under the hypotheses.
 
-    Traces of sums are split, their products rotated cyclically; 1 x 1 products
+    The directions of a :class:`~.expressions.HessianG` bilinear form are reduced as
+    matrices; the form vanishes when one of them reduces to zero.  Traces of sums are
+    split, their products rotated cyclically; 1 x 1 products
     outside traces are treated as traces of themselves.  The result is simplified
     with ``sympy.simplify`` only at the end, on the scalar coefficients.
     """
-    pats = _patterns(hypotheses)
+    from ufm_sym.symbolic.expressions import HessianG
+
+    hyps = list(hypotheses)
+    pats = _patterns(hyps)
     expr = sp.sympify(expr)
     replacements: dict[Any, Any] = {}
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Trace):
+        if isinstance(node, HessianG):
+            # a bilinear form: reduce both directions; a zero direction gives 0
+            A, B = (reduce_matrix(x, hyps) for x in node.directions)
+            zero = isinstance(A, sp.ZeroMatrix) or isinstance(B, sp.ZeroMatrix)
+            replacements[node] = sp.Integer(0) if zero else HessianG(A, B)
+        elif isinstance(node, sp.Trace):
             replacements[node] = _reduce_trace_arg(node.arg, pats)
     expr = expr.xreplace(replacements)
     # 1 x 1 matrix products standing as scalars (e.g. b^T b)

@@ -64,7 +64,13 @@ def c2_records(ctx: VerifyContext, loss: str) -> list[Any]:
             and not classify_record(r, ctx).undecided]
 
 
-def curvature_evidence(ctx: VerifyContext, loss: str, what: str) -> Evidence:
+def paper_prediction(sigma: Any, lw: Any, lh: Any) -> Any:
+    """The curvature the paper predicts along its direction: -2 sigma + 2 sqrt(lW lH)."""
+    return -2 * sigma + 2 * mpmath.sqrt(lw * lh)
+
+
+def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
+                       predicted: Any = paper_prediction) -> Evidence:
     """Evidence along the escape direction at every point of C2.
 
     ``fd``: the Hessian form (3.9)/(4.18) against a finite-difference second derivative
@@ -101,7 +107,7 @@ def curvature_evidence(ctx: VerifyContext, loss: str, what: str) -> Evidence:
                 r = abs(hess_g_form(p, residual_R(p, x), D1))
             elif what == "curvature":
                 val = hessian_form(p, x, dirn.D)
-                r = abs(val - (-2 * dirn.sigma + 2 * thr))
+                r = abs(val - predicted(dirn.sigma, lw, lh))
                 if not val < -EIG_MARGIN:
                     not_negative.append(rec.family)
             else:  # pragma: no cover - programming error

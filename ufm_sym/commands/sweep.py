@@ -1,0 +1,371 @@
+"""``ufm-sym sweep GRID.toml [--jobs J] [--scheduler ADDRESS] [--cache DIR]``.
+
+Runs ``ufm-sym sample`` over a grid of problems, in parallel with joblib processes
+(``--jobs``) or on a dask.distributed cluster (``--scheduler``); both are imported only
+when used.  Each cell has an explicit seed (given in the grid, or derived from the run
+seed and the cell's problem, so adding cells never changes the others).  With
+``--cache DIR`` every finished cell is stored as ``DIR/<key>.json`` and a re-run
+computes only the new cells.  A summary table goes to stdout and a CSV to ``--csv``
+(default: the grid's path with ``.csv``).  Exit 0 if every sample of every cell
+validates, 1 otherwise, 2 on a bad grid.
+
+A grid file::
+
+    seed = 0                       # run seed (default 0)
+    count = 1                      # samples per kind and cell (default 1)
+    kinds = ["global", "origin", "saddle"]
+    backend = "numpy"              # numpy, torch or cupy; device = "cpu"
+    escape = true                  # run the escape-to-global descent at saddles
+
+    [grid]                         # the Cartesian product of these lists
+    loss = ["ce", "mse"]
+    K = [3, 4]
+    n = [2]
+    lambda_W = ["0.01"]
+    lambda_H = ["0.01"]
+    lambda_b = ["0", "0.01"]       # d = [...] optional (default K)
+
+    [[cells]]                      # optional extra cells, each may fix its seed
+    loss = "ce"
+    K = 5
+    n = 1
+    lambda_W = "5e-3"
+    lambda_H = "5e-3"
+    seed = 42
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import itertools
+import json
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ufm_sym.model import Problem, UFMInputError
+
+CONNECT_TIMEOUT = "10s"  # to reach a dask scheduler
+TOP_KEYS = {"seed", "count", "kinds", "backend", "device", "escape", "grid", "cells"}
+CELL_KEYS = {"loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b", "seed", "count", "kinds"}
+GRID_KEYS = {"loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b"}
+CSV_COLUMNS = ["loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b", "seed", "samples",
+               "failed", "global_value", "max_grad_norm", "min_saddle_lambda_min",
+               "max_curvature_error", "max_escape_gap", "failures", "cached", "seconds"]
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "sweep",
+        help="run the sampler over a grid of problems (joblib or dask), with a cache",
+        description="Run 'sample' over the cells of GRID.toml; summary table and CSV. "
+                    "Exit 1 if any sample in any cell fails its validation.",
+    )
+    p.add_argument("grid", metavar="GRID.toml", help="the grid (see the module docstring)")
+    p.add_argument("--jobs", type=int, default=1, metavar="J",
+                   help="parallel joblib processes (default 1: in this process)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="dask.distributed scheduler address (e.g. tcp://127.0.0.1:8786)")
+    p.add_argument("--cache", default=None, metavar="DIR",
+                   help="cache directory: finished cells are reused")
+    p.add_argument("--csv", default=None, metavar="PATH",
+                   help="summary CSV (default: GRID with suffix .csv)")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=run)
+
+
+# ------------------------------------------------------------------------ grid
+def load_grid(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UFMInputError(f"GRID: cannot read {str(path)!r} ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UFMInputError(f"GRID: {str(path)!r} is not valid TOML ({exc})") from None
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise UFMInputError(f"GRID: unknown key(s) {sorted(unknown)} (expected some of "
+                            f"{sorted(TOP_KEYS)})")
+    return data
+
+
+def _as_list(v: Any, key: str) -> list[Any]:
+    if isinstance(v, list):
+        if not v:
+            raise UFMInputError(f"GRID: [grid] {key} is an empty list")
+        return v
+    return [v]
+
+
+def expand_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cells of a grid: dicts with the problem, seed, count and kinds, validated."""
+    from ufm_sym.numeric.sampling import plan
+
+    base_seed = data.get("seed", 0)
+    if not isinstance(base_seed, int) or isinstance(base_seed, bool):
+        raise UFMInputError(f"GRID: seed {base_seed!r} is not an integer")
+    count = data.get("count", 1)
+    kinds = data.get("kinds", ["global", "origin", "saddle"])
+    if isinstance(kinds, str):
+        kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+    raw: list[dict[str, Any]] = []
+    grid = data.get("grid")
+    if grid is not None:
+        if not isinstance(grid, dict):
+            raise UFMInputError("GRID: [grid] must be a table")
+        unknown = set(grid) - GRID_KEYS
+        if unknown:
+            raise UFMInputError(f"GRID: unknown [grid] key(s) {sorted(unknown)}")
+        keys = [k for k in ("loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b")
+                if k in grid]
+        for combo in itertools.product(*[_as_list(grid[k], k) for k in keys]):
+            raw.append(dict(zip(keys, combo, strict=True)))
+    for c in data.get("cells", []) or []:
+        if not isinstance(c, dict):
+            raise UFMInputError("GRID: each [[cells]] entry must be a table")
+        unknown = set(c) - CELL_KEYS
+        if unknown:
+            raise UFMInputError(f"GRID: unknown [[cells]] key(s) {sorted(unknown)}")
+        raw.append(dict(c))
+    if not raw:
+        raise UFMInputError("GRID: no cells (give a [grid] table or [[cells]] entries)")
+    cells = []
+    for c in raw:
+        for req in ("loss", "K", "n"):
+            if req not in c:
+                raise UFMInputError(f"GRID: a cell lacks {req!r}: {c}")
+        p = Problem(loss=c["loss"], K=c["K"], n=c["n"], d=c.get("d"),
+                    lambda_W=c.get("lambda_W", "0.01"), lambda_H=c.get("lambda_H", "0.01"),
+                    lambda_b=c.get("lambda_b", 0))
+        cell_count = c.get("count", count)
+        if not isinstance(cell_count, int) or cell_count < 1:
+            raise UFMInputError(f"GRID: count {cell_count!r} must be an integer >= 1")
+        cell_kinds = c.get("kinds", kinds)
+        if isinstance(cell_kinds, str):
+            cell_kinds = [k.strip() for k in cell_kinds.split(",") if k.strip()]
+        seed = c.get("seed")
+        if seed is None:
+            seed = derived_seed(base_seed, p)
+        elif not isinstance(seed, int) or isinstance(seed, bool):
+            raise UFMInputError(f"GRID: cell seed {seed!r} is not an integer")
+        plan(p, cell_kinds, cell_count, seed)  # validates the kinds for this problem
+        cells.append({"problem": p.to_dict(), "seed": int(seed), "count": int(cell_count),
+                      "kinds": list(cell_kinds)})
+    return cells
+
+
+def derived_seed(base_seed: int, problem: Problem) -> int:
+    """A cell's seed from the run seed and the cell's problem (independent of its position)."""
+    text = f"{base_seed}|{json.dumps(problem.to_dict(), sort_keys=True)}"
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def cell_key(cell: dict[str, Any], settings: dict[str, Any]) -> str:
+    from ufm_sym import __version__
+
+    blob = json.dumps({"cell": cell, "settings": settings, "version": __version__},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+# ------------------------------------------------------------------------ one cell
+def run_cell(cell: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """Sample and validate one cell; a JSON-ready result (runs in a worker process)."""
+    from ufm_sym.numeric.sampling import sample
+
+    t0 = time.perf_counter()
+    p = Problem(**cell["problem"])
+    recs = sample(p, cell["kinds"], count=cell["count"], seed=cell["seed"],
+                  backend=settings["backend"], escape=settings["escape"])
+    return {"cell": cell, "samples": [r.to_dict() for r in recs],
+            "seconds": round(time.perf_counter() - t0, 6)}
+
+
+def summarize(result: dict[str, Any], cached: bool) -> dict[str, Any]:
+    from ufm_sym.numeric.closed_forms import closed_form_global_value
+
+    cell, samples = result["cell"], result["samples"]
+    p = Problem(**cell["problem"])
+
+    def nums(key: str, saddle_only: bool = False) -> list[float]:
+        return [s["numbers"][key] for s in samples
+                if s["numbers"].get(key) is not None
+                and (not saddle_only or s["expected"] == "saddle")]
+
+    def agg(vals: list[float], fn: Any) -> float | None:
+        return float(fn(vals)) if vals else None
+
+    fails = sorted({f"{s['kind']}:{f}" for s in samples for f in s["failures"]})
+    return {
+        "loss": p.loss, "K": p.K, "n": p.n, "d": p.d, "lambda_W": str(p.lambda_W),
+        "lambda_H": str(p.lambda_H), "lambda_b": str(p.lambda_b), "seed": cell["seed"],
+        "samples": len(samples), "failed": sum(1 for s in samples if not s["passed"]),
+        "global_value": closed_form_global_value(p),
+        "max_grad_norm": agg(nums("grad_norm"), max),
+        "min_saddle_lambda_min": agg(nums("lambda_min", True), min),
+        "max_curvature_error": agg(nums("escape_curvature_error"), max),
+        "max_escape_gap": agg([abs(x) for x in nums("escape_final_gap")], max),
+        "failures": ";".join(fails), "cached": cached, "seconds": result["seconds"],
+    }
+
+
+# ------------------------------------------------------------------------ run
+def run(args: argparse.Namespace) -> int:
+    from ufm_sym import __version__
+    from ufm_sym.numeric.backend import get_backend
+
+    data = load_grid(args.grid)
+    if args.jobs < 1:
+        raise UFMInputError(f"--jobs: {args.jobs} must be >= 1")
+    backend = str(data.get("backend", "numpy"))
+    device = str(data.get("device", "cpu"))
+    be = get_backend(backend, device)
+    escape = data.get("escape", True)
+    if not isinstance(escape, bool):
+        raise UFMInputError(f"GRID: escape {escape!r} must be true or false")
+    settings = {"backend": be.name, "device": be.device, "escape": escape}
+    cells = expand_cells(data)
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UFMInputError(f"--cache: cannot create {str(cache)!r} ({exc.strerror})") \
+                from None
+    keys = [cell_key(c, settings) for c in cells]
+    results: list[dict[str, Any] | None] = [None] * len(cells)
+    cached = [False] * len(cells)
+    if cache is not None:
+        for i, k in enumerate(keys):
+            f = cache / f"{k}.json"
+            if f.is_file():
+                try:
+                    results[i] = json.loads(f.read_text())
+                    cached[i] = True
+                except (OSError, json.JSONDecodeError):
+                    results[i] = None
+    todo = [i for i, r in enumerate(results) if r is None]
+    t0 = time.perf_counter()
+    for i, res in _execute([cells[i] for i in todo], todo, settings, args):
+        results[i] = res
+        if cache is not None:
+            tmp = cache / f"{keys[i]}.json.tmp"
+            tmp.write_text(json.dumps(res, sort_keys=True))
+            tmp.replace(cache / f"{keys[i]}.json")
+    rows = [summarize(r, c) for r, c in zip(results, cached, strict=True)]  # type: ignore[arg-type]
+    ok = all(r["failed"] == 0 for r in rows)
+    csv_path = Path(args.csv) if args.csv else Path(args.grid).with_suffix(".csv")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r[k] is None else r[k]) for k in CSV_COLUMNS})
+    try:
+        csv_path.write_text(buf.getvalue())
+    except OSError as exc:
+        raise UFMInputError(f"--csv: cannot write {str(csv_path)!r} ({exc.strerror})") from None
+    if args.json:
+        out = {"command": "sweep", "version": __version__, "grid": str(args.grid),
+               "backend": be.name, "device": be.device, "passed": ok, "cells": rows,
+               "computed": len(todo), "cached": len(cells) - len(todo), "csv": str(csv_path),
+               "seconds": round(time.perf_counter() - t0, 6)}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+    else:
+        print(format_rows(rows))
+        print(f"{len(cells)} cells ({len(todo)} computed, {len(cells) - len(todo)} from cache), "
+              f"{sum(r['failed'] for r in rows)} failed samples; CSV: {csv_path}")
+    return 0 if ok else 1
+
+
+def _execute(cells: list[dict[str, Any]], index: list[int], settings: dict[str, Any],
+             args: argparse.Namespace):
+    """Yield ``(index, result)`` for each cell, serially, with joblib or with dask."""
+    if not cells:
+        return
+    bar = _progress(len(cells))
+    try:
+        if args.scheduler:
+            try:
+                from dask.distributed import Client
+            except ImportError:
+                raise UFMInputError("--scheduler: needs dask.distributed "
+                                    "(pip install dask distributed)") from None
+            try:
+                client = Client(args.scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UFMInputError(f"--scheduler: cannot connect to {args.scheduler!r} "
+                                    f"({exc})") from None
+            try:
+                futures = client.map(run_cell, cells, settings=settings, pure=False)
+                for i, fut in zip(index, futures, strict=True):
+                    yield i, fut.result()
+                    _tick(bar)
+            finally:
+                client.close()
+        elif args.jobs > 1:
+            try:
+                from joblib import Parallel, delayed
+            except ImportError:
+                raise UFMInputError("--jobs: needs joblib (pip install joblib)") from None
+            par = Parallel(n_jobs=args.jobs, return_as="generator")
+            for i, res in zip(index, par(delayed(run_cell)(c, settings) for c in cells),
+                              strict=True):
+                yield i, res
+                _tick(bar)
+        else:
+            for i, c in zip(index, cells, strict=True):
+                yield i, run_cell(c, settings)
+                _tick(bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _tick(bar: Any) -> None:
+    if bar is not None:
+        bar.update(1)
+
+
+def _progress(total: int) -> Any:
+    if total <= 1 or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, file=sys.stderr, desc="sweep", leave=False)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    cols = ["loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b", "seed", "samples",
+            "failed", "max_grad_norm", "min_saddle_lambda_min", "max_curvature_error",
+            "max_escape_gap", "cached", "seconds"]
+    head = ["loss", "K", "n", "d", "lW", "lH", "lb", "seed", "samples", "failed", "max|grad|",
+            "min lam(saddle)", "max curv err", "max esc gap", "cached", "s"]
+    table = [head] + [[_fmt(r[c]) for c in cols] for r in rows]
+    widths = [max(len(row[j]) for row in table) for j in range(len(head))]
+    lines = ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()
+             for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for r in rows:
+        if r["failures"]:
+            lines.append(f"FAILED {r['loss']} K={r['K']} n={r['n']}: {r['failures']}")
+    return "\n".join(lines)

@@ -171,8 +171,8 @@ def theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> Evidence:
                 gap = abs(rec.value - global_value(rec.problem, dps=ctx.dps))
                 worst_gap = max(worst_gap, gap)
                 if gap > C.hp_tolerance(ctx) or lam_min < -EIG_MARGIN:
-                    bad.append(f"{rec.family}: C1 but f - f* = {C._fmt_mp(gap)}, "
-                               f"lambda_min = {C._fmt_mp(lam_min)}")
+                    bad.append(f"{rec.family}: C1 but f - f* = {C.format_residual(gap)}, "
+                               f"lambda_min = {C.format_residual(lam_min)}")
                 n_global += 1
             else:
                 dirn = direction_for_record(rec, ctx)
@@ -180,8 +180,8 @@ def theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> Evidence:
 
                 curv = hessian_form(rec.problem, rec.point, dirn.D)
                 if not (curv < -EIG_MARGIN and lam_min < -EIG_MARGIN):
-                    bad.append(f"{rec.family}: C2 but curvature {C._fmt_mp(curv)}, "
-                               f"lambda_min {C._fmt_mp(lam_min)}")
+                    bad.append(f"{rec.family}: C2 but curvature {C.format_residual(curv)}, "
+                               f"lambda_min {C.format_residual(lam_min)}")
                 n_saddle += 1
                 zero_counts.append(n_zero)
     finding = (
@@ -192,9 +192,9 @@ def theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> Evidence:
         + "); only lambda_min < 0 (strict saddle) is what the proof shows, and it holds.")
     claim.findings[:] = [finding]
     detail = (f"{n_global} critical points in C1 with f = f* (worst |f - f*| "
-              f"{C._fmt_mp(worst_gap)}), {n_saddle} in C2 with negative curvature along the "
-              f"paper's direction and lambda_min < -1e-10")
+              f"{C.format_residual(worst_gap)}), {n_saddle} in C2 with negative curvature "
+              f"along the paper's direction and lambda_min < -1e-10")
     if bad:
         detail += "; FAILED: " + "; ".join(bad[:3])
-    return Evidence("high-precision", not bad and bool(recs), C._fmt_mp(worst_gap), None,
+    return Evidence("high-precision", not bad and bool(recs), C.format_residual(worst_gap), None,
                     len(recs), detail)

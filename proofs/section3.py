@@ -163,8 +163,8 @@ def rank_evidence(ctx: VerifyContext, loss: str, bound: int | None) -> Evidence:
     if bad:
         detail += "; FAILED at " + ", ".join(bad[:3])
     digits = 99.0 if worst == 0 else float(-mpmath.log10(worst))
-    return Evidence("high-precision", not bad and bool(recs), C._fmt_mp(worst), round(digits, 1),
-                    len(recs), detail)
+    return Evidence("high-precision", not bad and bool(recs), C.format_residual(worst),
+                    round(digits, 1), len(recs), detail)
 
 
 # --------------------------------------------------------------- registration
@@ -390,7 +390,7 @@ def classify_evidence(ctx: VerifyContext, loss: str) -> Evidence:
         if cls.undecided:
             bad.append(rec.family)
     detail = (f"{len(recs)} critical points, each in C1 (||grad g|| <= sqrt(lW lH) + "
-              f"{C._fmt_mp(margin)}) or C2 (>= sqrt(lW lH) + 1e-10): "
+              f"{C.format_residual(margin)}) or C2 (>= sqrt(lW lH) + 1e-10): "
               f"{sum(1 for r in recs if classify_record(r, ctx).in_C1)} in C1")
     if bad:
         detail += "; undecided: " + ", ".join(bad[:3])

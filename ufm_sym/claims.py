@@ -91,12 +91,16 @@ class Evidence:
         s = float(abs(scale)) or 1.0
         passed = bool(abs(residual) <= tolerance) and math.isfinite(r)
         digits = 99.0 if r == 0 else round(-math.log10(r / s), 1)
-        return cls(level, passed, _fmt(residual), digits, samples,
-                   f"{detail} (tolerance {_fmt(tolerance)})")
+        return cls(level, passed, format_residual(residual), digits, samples,
+                   f"{detail} (tolerance {format_residual(tolerance)})")
 
 
-def _fmt(x: Any) -> str:
-    """A short decimal string for a residual (mpf or float)."""
+def format_residual(x: Any) -> str:
+    """A short decimal string for the magnitude of a residual (mpf or float).
+
+    >>> format_residual(-3.14159e-12)
+    '3.14e-12'
+    """
     try:
         import mpmath
 

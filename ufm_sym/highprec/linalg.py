@@ -87,10 +87,13 @@ def _flint_sym_eig(A: mpmath.matrix, want_vectors: bool) -> tuple[list[Any], Any
     with flint.ctx.workprec(bits):
         M = flint.acb_mat(flint.arb_mat([[flint.arb(A[i, j]) for j in range(n)]
                                          for i in range(n)]))
+        # without an explicit tolerance flint stops early, and eigenvalues of a cluster
+        # at zero come out as large as 1e-6 (the rotation orbit of a critical point)
+        tol = flint.arb(2) ** -bits
         if want_vectors:
-            E, R = M.eig(right=True, algorithm="approx")
+            E, R = M.eig(right=True, algorithm="approx", tol=tol)
         else:
-            E, R = M.eig(algorithm="approx"), None
+            E, R = M.eig(algorithm="approx", tol=tol), None
         vals = [mpmath.mpf(tuple(int(t) for t in e.real.mid().man_exp())) for e in E]
         vecs = None
         if want_vectors:

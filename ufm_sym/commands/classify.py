@@ -1,0 +1,68 @@
+"""``ufm-sym classify POINT.json [--dps 50] [--refine] [--json]``: classify one point.
+
+Is the point critical; its objective; is it a global minimizer (the spectral
+criterion of Prop. 4.1 / [13, Lemma C.4] and the closed-form global value); if not,
+the paper's escape direction (3.10) / (4.36), its curvature, and the smallest Hessian
+eigenvalue with the counts of negative and near-zero eigenvalues
+(:func:`ufm_sym.landscape.classify`; the margin rule is in that module's docstring).
+
+Exit 0 after a classification, whatever the verdict (``global_min``,
+``strict_saddle``, ``not_critical`` or ``undecided``); 2 on bad input, with one line
+on stderr naming the bad value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ufm_sym.landscape import MAX_DPS, MIN_DPS
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "classify",
+        help="classify a point: critical? global minimizer? strict saddle?",
+        description=(
+            "Classify the point of POINT.json at --dps digits: gradient norm, objective, "
+            "the spectral criterion ||grad g(R)||_2 <= sqrt(lambda_W lambda_H), the "
+            "closed-form global value, ranks of W and H, the escape direction (3.10)/(4.36) "
+            "and its curvature, and the Hessian's smallest eigenvalue (certified counts of "
+            "negative and near-zero eigenvalues).  Exit 0 whatever the verdict, 2 on bad "
+            "input."
+        ),
+    )
+    p.add_argument("point", metavar="POINT.json", help="the point file ('-': stdin)")
+    p.add_argument("--dps", type=int, default=50,
+                   help=f"decimal digits ({MIN_DPS}..{MAX_DPS}, default 50)")
+    p.add_argument("--refine", action="store_true",
+                   help="first polish the point to a nearby critical point (Levenberg-"
+                        "Marquardt) and report how far it moved")
+    p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ufm_sym.landscape import _check_dps, classify
+    from ufm_sym.model import UFMInputError
+    from ufm_sym.pointio import load_point
+
+    try:
+        _check_dps(args.dps)
+    except UFMInputError as exc:
+        raise UFMInputError(f"--{exc}") from None
+    pf = load_point(args.point)
+    point = pf.mp_point(args.dps)
+    result = classify(pf.problem, point, dps=args.dps, refine=args.refine,
+                      input_digits=pf.input_digits)
+    if args.json:
+        out = result.to_json()
+        out["source"] = pf.source
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(f"{pf.source}: {result.kind}\n")
+        sys.stdout.write(result.summary())
+    return 0

@@ -35,29 +35,45 @@ def run_with_progress(registry: Registry, ctx: VerifyContext,
         bar.close()
 
 
+def _evidence_cell(e: Any) -> str:
+    if e.residual == "exact":
+        return "exact"
+    if e.digits is not None:
+        return f"{e.digits:g} digits"
+    return "holds" if e.passed else (e.residual or "fails")
+
+
 def _residual_cell(r: ClaimResult) -> str:
-    """The weakest residual among the evidence that decided the claim."""
+    """The residual of the strongest evidence that passed (of the first failure when
+    the claim failed)."""
     if not r.evidence:
         return "-"
     if r.status == "failed":
-        bad = [e for e in r.evidence if not e.passed]
-        e = bad[0]
-        return e.residual or "-"
-    digits = [e.digits for e in r.evidence if e.digits is not None]
-    if all(e.residual == "exact" for e in r.evidence):
-        return "exact"
-    return f"{min(digits):g} digits" if digits else "exact"
+        bad = [e for e in r.evidence if not e.passed][0]
+        return bad.residual or "fails"
+    best = [e for e in r.evidence if e.level == r.strongest]
+    return _evidence_cell(best[0]) if best else "-"
+
+
+def _hp_cell(r: ClaimResult) -> str:
+    """The fewest digits among the claim's high-precision evidence."""
+    digits = [e.digits for e in r.evidence if e.level == "high-precision" and e.digits is not None]
+    if digits:
+        return f"{min(digits):g}"
+    hp = [e for e in r.evidence if e.level == "high-precision"]
+    return "holds" if hp and all(e.passed for e in hp) else "-"
 
 
 def to_table(report: Report, details: bool = False) -> str:
-    rows = [("label", "title", "status", "evidence", "residual", "samples", "time")]
+    rows = [("label", "title", "status", "evidence", "residual", "hp digits", "samples",
+             "time")]
     for r in report.results:
         strongest = r.strongest or "-"
         if r.cited:
             strongest += " (cited)"
         samples = sum(e.samples for e in r.evidence)
         rows.append((r.label, _clip(r.title, 46), r.status, strongest, _residual_cell(r),
-                     str(samples), f"{r.seconds:.2f}s"))
+                     _hp_cell(r), str(samples), f"{r.seconds:.2f}s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for k, row in enumerate(rows):

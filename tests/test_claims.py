@@ -140,3 +140,15 @@ def test_memo_runs_once():
     assert ctx.memo("k", lambda: calls.append(1) or 5) == 5
     assert ctx.memo("k", lambda: calls.append(1) or 6) == 5
     assert calls == [1]
+
+
+def test_aliases_name_grouped_claims():
+    reg = build()
+    reg.add_alias("eq:b2", "eq:b")
+    assert reg["eq:b2"] is reg["eq:b"]
+    assert "eq:b2" in reg and reg.aliases_of("eq:b") == ["eq:b2"]
+    assert reg.closure(["eq:b2"]) == ["eq:a", "eq:b"]
+    with pytest.raises(ValueError, match="already a label"):
+        reg.add_alias("eq:a", "eq:b")
+    with pytest.raises(UnknownLabelError):
+        reg.add_alias("eq:z", "eq:nowhere")

@@ -242,6 +242,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._claims: dict[str, Claim] = {}
+        self._aliases: dict[str, str] = {}
 
     def add(self, claim: Claim) -> Claim:
         if claim.label in self._claims:
@@ -249,16 +250,32 @@ class Registry:
         self._claims[claim.label] = claim
         return claim
 
+    def add_alias(self, alias: str, label: str) -> None:
+        """Let ``alias`` (a paper label covered by a grouped claim, e.g. ``eq:4.20``
+        inside ``eq:4.19``) name the claim ``label``."""
+        if alias in self._claims or alias in self._aliases:
+            raise ValueError(f"alias {alias!r} is already a label")
+        self[label]  # must exist
+        self._aliases[alias] = label
+
+    def aliases_of(self, label: str) -> list[str]:
+        """The paper labels that the claim ``label`` also covers."""
+        return [a for a, target in self._aliases.items() if target == label]
+
+    def resolve(self, label: str) -> str:
+        """A label or an alias, as the label of its claim."""
+        return self._aliases.get(label, label)
+
     def claim(self, label: str, title: str, **kwargs: Any) -> Claim:
         """Create and register a claim (see :class:`Claim` for the fields)."""
         return self.add(Claim(label, title, **kwargs))
 
     def __contains__(self, label: object) -> bool:
-        return label in self._claims
+        return label in self._claims or label in self._aliases
 
     def __getitem__(self, label: str) -> Claim:
         try:
-            return self._claims[label]
+            return self._claims[self.resolve(label)]
         except KeyError:
             raise UnknownLabelError(self._unknown_message(label)) from None
 
@@ -275,7 +292,7 @@ class Registry:
     def _unknown_message(self, label: str) -> str:
         import difflib
 
-        close = difflib.get_close_matches(label, self.labels, n=3)
+        close = difflib.get_close_matches(label, self.labels + list(self._aliases), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         return f"unknown claim label {label!r}{hint}"
 
@@ -286,7 +303,7 @@ class Registry:
         the registry is kept out of the closure (the dependant will be blocked).
         """
         wanted: set[str] = set()
-        stack = list(labels)
+        stack = [self.resolve(label) for label in labels]
         for label in stack:
             self[label]  # raises on unknown top-level labels
         while stack:

@@ -234,12 +234,24 @@ def reduce_scalar(expr: Any, hypotheses: Iterable[Hypothesis]) -> Any:
         expr = _reduce_trace_arg(expr, pats)
     else:
         more: dict[Any, Any] = {}
-        for node in sp.preorder_traversal(expr):
-            if isinstance(node, MatrixExpr) and node.shape == (1, 1) and not isinstance(
-                    node, sp.Trace):
-                more[node] = _reduce_trace_arg(node, pats)
+        _collect_bare_1x1(expr, more, pats)
         expr = expr.xreplace(more)
     return sp.simplify(expr)
+
+
+def _collect_bare_1x1(node: Any, out: dict[Any, Any],
+                      pats: Sequence[tuple[tuple[Any, ...], Any]]) -> None:
+    """1 x 1 matrix products that stand as scalars outside any trace (not inside a
+    ``Trace`` or a ``HessianG``, which are reduced on their own)."""
+    from ufm_sym.symbolic.expressions import HessianG
+
+    if isinstance(node, sp.Trace | HessianG):
+        return
+    if isinstance(node, MatrixExpr) and node.shape == (1, 1):
+        out[node] = _reduce_trace_arg(node, pats)
+        return
+    for arg in node.args:
+        _collect_bare_1x1(arg, out, pats)
 
 
 def _reduce_trace_arg(arg: Any, pats: Sequence[tuple[tuple[Any, ...], Any]]) -> Any:

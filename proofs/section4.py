@@ -1,0 +1,873 @@
+"""Section 4 of the paper: Propositions 4.1-4.3, Assumption 4.4 and Theorem 1.2 (MSE),
+step by step, with the cited closed form of the MSE global minimizer of [12].
+
+Identities that hold at critical points are proved symbolically as unconditional
+identities whose right side combines the *derived* gradient (``D.grad_W``,
+``D.grad_H``, ``D.grad_b``, with the MSE ``grad g(R) = (W H + b 1_N^T - Y)/N``
+substituted for the abstract ``G`` where the paper uses it) with the multipliers the
+paper uses.  Steps under hypotheses (``V V^T = V^T V = I``, ``W a = 0``,
+``H^T a = 0``, ``|a|^2 = s``, ``u^T G v = sigma``) are reductions of the derived
+expressions.  Facts that are not identities (ranks, the SVD normal form, which
+singular values of ``grad g`` are covered by ``W``) are measured at every MSE
+critical point of :func:`proofs._common.hp_records` at ``dps`` digits and over the
+float64 samples (:mod:`proofs.section4_points`).
+
+Grouped equations: one claim stands for several displays where the paper derives them
+together; :data:`COVERS` lists, for each registered label, the paper labels it covers
+(e.g. ``eq:4.19`` covers (4.19)-(4.21)).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from proofs import _common as C
+from proofs import geometry as Geo
+from proofs import section4_points as P
+from ufm_sym.claims import Evidence, Registry, VerifyContext
+from ufm_sym.symbolic.expressions import HessianG, LossG
+from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_scalar
+from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
+
+LOSS = "mse"
+D = C.derivation()
+W, H, b, G, Y, ones_N = D.W, D.H, D.b, D.G, D.Y, D.ones_N
+lw, lh, lb = D.lambda_W, D.lambda_H, D.lambda_b
+K, d, N = D.K, D.d, D.N
+THR = sp.sqrt(lw * lh)
+
+#: the paper labels each registered claim stands for (only where it is more than itself)
+COVERS: dict[str, tuple[str, ...]] = {
+    "eq:4.19": ("eq:4.19", "eq:4.20", "eq:4.21"),
+    "eq:4.22": ("eq:4.22", "eq:4.23", "eq:4.24"),
+    "asm:4.4": ("asm:4.4", "eq:4.26"),
+}
+
+# ----------------------------------------------------------------- the MSE pieces
+#: grad g(R) for the MSE loss, (R - Y)/N
+G_MSE = (W * H + b * ones_N.T - Y) / N
+
+
+def mse(expr: Any) -> Any:
+    """Substitute the MSE gradient (R - Y)/N for the abstract G."""
+    return expr.xreplace({G: G_MSE})
+
+
+def mse_hessian(expr: Any) -> Any:
+    """Substitute the MSE hess g[A, B] = tr(A^T B)/N for every abstract HessianG."""
+    reps = {h: sp.Trace(h.directions[0].T * h.directions[1]) / N
+            for h in expr.atoms(HessianG)}
+    return expr.xreplace(reps)
+
+
+GRAD_W, GRAD_H, GRAD_b = mse(D.grad_W), mse(D.grad_H), mse(D.grad_b)
+#: the Hessian form (4.18): the derived (3.9) with hess g = (1/N) I
+FORM = mse_hessian(D.hessian_form)
+
+V = sp.MatrixSymbol("V", d, d)
+Q = sp.MatrixSymbol("Q", d, d)
+ORTH_V = [Hypothesis(V * V.T, sp.Identity(d)), Hypothesis(V.T * V, sp.Identity(d))]
+ORTH_Q = [Hypothesis(Q * Q.T, sp.Identity(d)), Hypothesis(Q.T * Q, sp.Identity(d))]
+#: the rotated point of Proposition 4.3 and its MSE gradient
+ROT = {W: W * V, H: V.T * H}
+G_ROT = G_MSE.xreplace(ROT)
+e_i = sp.MatrixSymbol("e_i", d, 1)
+rho_h = sp.Symbol(r"\|h^i\|", positive=True)
+rho_w = sp.sqrt(lh / lw) * rho_h           # (4.6) column by column
+
+
+def _all(checks: list[Evidence], detail: str) -> Evidence:
+    ok = all(e.passed for e in checks)
+    bad = [e.detail for e in checks if not e.passed]
+    return Evidence.exact("symbolic", ok, detail + ("" if ok else "; FAILED: " + "; ".join(bad)))
+
+
+# ============================================================ symbolic checks
+def mse_g_symbolic(sizes: tuple[tuple[int, int], ...] = ((2, 1), (2, 2), (3, 1))) -> Evidence:
+    """grad g = (R - Y)/N and hess g[D, D] = ||D||_F^2 / N >= 0 (a sum of squares), by
+    sympy.diff / sympy.hessian of the explicit MSE loss."""
+    from ufm_sym.symbolic.explicit import explicit_loss
+
+    ok = True
+    for Kc, n in sizes:
+        L = explicit_loss("mse", Kc, n)
+        Dm = sp.Matrix(Kc, L.N, lambda i, j: sp.Symbol(f"delta_{i}{j}", real=True))
+        ok = ok and all(sp.expand(x) == 0 for x in (L.grad - L.closed_form_grad))
+        ok = ok and sp.expand(L.hessian_form(Dm) - sum(x ** 2 for x in Dm) / L.N) == 0
+    return Evidence.exact("symbolic", ok,
+                          "sympy.diff / sympy.hessian of the explicit MSE g: grad g = (R - Y)/N,"
+                          " N hess g[D, D] = sum of D_ij^2 >= 0 (g convex), (K, n) in "
+                          f"{list(sizes)}")
+
+
+def critical_equation_symbolic(which: str) -> Evidence:
+    """(4.4)/(4.5): the derived gradient with the MSE G is the paper's expression."""
+    if which == "W":
+        return C.identity_evidence(GRAD_W, (W * H + b * ones_N.T - Y) * H.T / N + lw * W,
+                                   "derived df/dW with grad g = (R - Y)/N equals "
+                                   "(1/N)(W H + b 1^T - Y) H^T + lambda_W W")
+    return C.identity_evidence(GRAD_H, W.T * (W * H + b * ones_N.T - Y) / N + lh * H,
+                               "derived df/dH with grad g = (R - Y)/N equals "
+                               "(1/N) W^T (W H + b 1^T - Y) + lambda_H H")
+
+
+def balance_symbolic(ratio: Any = lh / lw) -> Evidence:
+    """(4.6): W^T W - ratio H H^T == (1/lW)(W^T df/dW - df/dH H^T), and its trace
+    lW ||W||^2 - lH ||H||^2 == tr(W^T df/dW - df/dH H^T) (with ratio = lH/lW)."""
+    comb = W.T * D.grad_W - D.grad_H * H.T
+    e1 = C.identity_evidence(W.T * W - ratio * H * H.T, comb / lw, "matrix")
+    e2 = C.identity_evidence(lw * (sp.Trace(W.T * W) - ratio * sp.Trace(H * H.T)),
+                             sp.Trace(comb), "trace")
+    return _all([e1, e2], f"W^T W - ({sp.sstr(ratio)}) H H^T == (1/lambda_W)(W^T df/dW - "
+                "df/dH H^T) with the derived gradient (left-multiply (4.4) by W^T, "
+                "right-multiply (4.5) by H^T), and its trace lambda_W ||W||_F^2 - "
+                "lambda_H ||H||_F^2 == tr(W^T df/dW - df/dH H^T)")
+
+
+def kernel_symbolic() -> Evidence:
+    """lW ||W a||^2 - lH ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a."""
+    a = Geo.a
+    return C.identity_evidence(
+        lw * sp.Trace(a.T * W.T * W * a) - lh * sp.Trace(a.T * H * H.T * a),
+        sp.Trace(a.T * (W.T * D.grad_W - D.grad_H * H.T) * a),
+        "lambda_W ||W a||^2 - lambda_H ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a: at a "
+        "critical point W a = 0 iff H^T a = 0, so ker W = ker H^T")
+
+
+def solved_symbolic(which: str) -> Evidence:
+    """(4.7)/(4.8): W - (Y - b1^T - WH)H^T/(N lW) == (1/lW) df/dW (MSE), and for H."""
+    if which == "W":
+        return C.identity_evidence(
+            W - (Y - b * ones_N.T - W * H) * H.T / (N * lw), GRAD_W / lw,
+            "W - (1/(N lambda_W))(Y - b 1^T - W H) H^T == (1/lambda_W) df/dW (derived, MSE)")
+    return C.identity_evidence(
+        H - W.T * (Y - b * ones_N.T - W * H) / (N * lh), GRAD_H / lh,
+        "H - (1/(N lambda_H)) W^T (Y - b 1^T - W H) == (1/lambda_H) df/dH (derived, MSE)")
+
+
+def factor_symbolic(which: str) -> Evidence:
+    """(4.9)/(4.10): W == -(1/lW) G H^T + (1/lW) df/dW and H == -(1/lH) W^T G + ..."""
+    if which == "W":
+        return C.identity_evidence(W, -G * H.T / lw + D.grad_W / lw,
+                                   "W == -(1/lambda_W) grad g H^T + (1/lambda_W) df/dW: at a "
+                                   "critical point W = (.) H^T, so rank W <= rank H")
+    return C.identity_evidence(H, -W.T * G / lh + D.grad_H / lh,
+                               "H == -(1/lambda_H) W^T grad g + (1/lambda_H) df/dH: at a "
+                               "critical point H = W^T (.), so rank H <= rank W")
+
+
+def times_N_symbolic(which: int) -> Evidence:
+    """(4.11)-(4.13): N times the derived MSE gradient."""
+    E = W * H + b * ones_N.T - Y
+    lhs, rhs, text = {
+        11: (E * H.T + N * lw * W, N * GRAD_W, "(W H + b 1^T - Y) H^T + N lambda_W W"),
+        12: (W.T * E + N * lh * H, N * GRAD_H, "W^T (W H + b 1^T - Y) + N lambda_H H"),
+        13: (E * ones_N + N * lb * b, N * GRAD_b, "(W H + b 1^T - Y) 1_N + N lambda_b b"),
+    }[which]
+    return C.identity_evidence(lhs, rhs, f"{text} == N times the derived gradient (MSE)")
+
+
+def rotation_product_symbolic() -> Evidence:
+    return C.reduction_evidence(W * V * V.T * H, ORTH_V, W * H,
+                                "(4.15) W~ H~ = W V V^T H under V V^T = I", matrix=True)
+
+
+def rotated_critical_symbolic() -> Evidence:
+    """grad f at (W V, V^T H, b) == (df/dW V, V^T df/dH, df/db) under V V^T = I (MSE G
+    written out at both points); with V^T V = I too, one vanishes iff the other does."""
+    gw = D.grad_W.xreplace({G: G_ROT, **ROT})
+    gh = D.grad_H.xreplace({G: G_ROT, **ROT})
+    gb = D.grad_b.xreplace({G: G_ROT, **ROT})
+    checks = [
+        C.reduction_evidence(gw - GRAD_W * V, ORTH_V, sp.ZeroMatrix(K, d), "W", matrix=True),
+        C.reduction_evidence(gh - V.T * GRAD_H, ORTH_V, sp.ZeroMatrix(d, N), "H", matrix=True),
+        C.reduction_evidence(gb - GRAD_b, ORTH_V, sp.ZeroMatrix(K, 1), "b", matrix=True),
+    ]
+    return _all(checks, "df/dW(WV, V^T H, b) - df/dW V, df/dH(...) - V^T df/dH and "
+                "df/db(...) - df/db (derived, MSE grad g at each point) reduce to 0 under "
+                "V V^T = V^T V = I: (4.11)-(4.13) multiplied by V, V^T")
+
+
+def rotated_balance_symbolic() -> Evidence:
+    """lH H~ H~^T - lW W~^T W~ == V^T (df/dH H^T - W^T df/dW) V: H~ H~^T = (lW/lH)
+    Sigma^T Sigma is diagonal at a critical point."""
+    Wt, Ht = W * V, V.T * H
+    return C.identity_evidence(lh * Ht * Ht.T - lw * Wt.T * Wt,
+                               V.T * (D.grad_H * H.T - W.T * D.grad_W) * V,
+                               "lambda_H H~ H~^T - lambda_W W~^T W~ == V^T (df/dH H^T - "
+                               "W^T df/dW) V, so the rows of H~ are orthogonal when the "
+                               "columns of W~ = U Sigma are")
+
+
+def invariance_symbolic() -> Evidence:
+    """f(W Q, Q^T H, b) = f(W, H, b) and hess f at (W Q, Q^T H, b) along (D_W Q, Q^T D_H,
+    D_b) = hess f at (W, H, b) along (D_W, D_H, D_b), under Q Q^T = Q^T Q = I (g abstract:
+    it only sees R, and R is unchanged)."""
+    checks = []
+    obj = D.objective.xreplace({W: W * Q, H: Q.T * H})
+    (loss,) = obj.atoms(LossG)
+    checks.append(C.reduction_evidence(loss.argument, ORTH_Q, D.R, "R~", matrix=True))
+    pen0 = D.objective - LossG(D.R)
+    checks.append(Evidence.exact("symbolic",
+                                 trace_equal(reduce_scalar(obj - loss, ORTH_Q), pen0),
+                                 "penalties"))
+    form = D.hessian_form.xreplace({W: W * Q, H: Q.T * H, D.D_W: D.D_W * Q,
+                                    D.D_H: Q.T * D.D_H})
+    (hg,) = form.atoms(HessianG)
+    checks.append(C.reduction_evidence(hg.directions[0], ORTH_Q, D.first_order_change, "D1~",
+                                       matrix=True))
+    rest0 = D.hessian_form - HessianG(D.first_order_change)
+    checks.append(Evidence.exact("symbolic",
+                                 trace_equal(reduce_scalar(form - hg, ORTH_Q), rest0),
+                                 "Hessian form, G-terms and penalties"))
+    return _all(checks, "f(W Q, Q^T H, b) == f(W, H, b) (R~ = R, penalties cyclic) and the "
+                "derived Hessian form at (W Q, Q^T H, b) along (D_W Q, Q^T D_H, D_b) == the "
+                "one at (W, H, b) along (D_W, D_H, D_b), under Q Q^T = Q^T Q = I: the two "
+                "Hessians are orthogonally similar")
+
+
+def hessian_form_symbolic() -> Evidence:
+    """(4.18): the derived form with hess g = (1/N) I is the paper's expression; and
+    hess g of the explicit MSE loss is ||D||^2/N."""
+    D1 = D.D_W * H + W * D.D_H + D.D_b * ones_N.T
+    paper = (sp.Trace(D1.T * D1) / N + 2 * sp.Trace(G.T * D.D_W * D.D_H)
+             + lw * sp.Trace(D.D_W.T * D.D_W) + lh * sp.Trace(D.D_H.T * D.D_H)
+             + lb * sp.Trace(D.D_b.T * D.D_b))
+    e1 = C.identity_evidence(FORM, paper, "form")
+    e2 = mse_g_symbolic()
+    return _all([e1, e2], "d^2/dt^2 f(X + t Delta) at t = 0 (derived, hess g = (1/N) I) == "
+                "(1/N)||D_W H + W D_H + D_b 1^T||^2 + 2 <grad g, D_W D_H> + the penalties; "
+                "and hess g of the explicit MSE loss is ||D||_F^2 / N")
+
+
+def direction_17_symbolic() -> Evidence:
+    """(4.17) is (alpha u a^T, beta a v^T, 0); (4.36) is its case (alpha, beta) =
+    ((lH/lW)^(1/4), -(lW/lH)^(1/4))."""
+    gen = Geo.direction(Geo.alpha, Geo.beta)
+    paper = Geo.direction()
+    sub = {Geo.alpha: Geo.ALPHA_PAPER, Geo.beta: Geo.BETA_PAPER}
+    ok = all(matrix_equal(gen[k].subs(sub), paper[k]) for k in ("D_W", "D_H"))
+    ok = ok and gen["D_W"].shape == (K, d) and gen["D_H"].shape == (d, N)
+    return Evidence.exact("symbolic", ok, "(4.17) has the shapes of (W, H, b), and (4.36) is "
+                          "(4.17) at alpha = (lambda_H/lambda_W)^(1/4), beta = "
+                          "-(lambda_W/lambda_H)^(1/4)")
+
+
+def _general_hyps() -> list[Hypothesis]:
+    return Geo.null_hypotheses(unit_a=False)
+
+
+def _rotated_direction(alpha: Any = Geo.alpha, beta: Any = Geo.beta) -> dict[str, Any]:
+    at = V.T * Geo.a
+    return {"D_W": alpha * Geo.u * at.T, "D_H": beta * at * Geo.v.T, "D_b": sp.ZeroMatrix(K, 1)}
+
+
+def direction_identities_symbolic(rotated: bool = False) -> Evidence:
+    """(4.19)-(4.21) (or (4.22)-(4.24) at (W V, V^T H, b) with a~ = V^T a): under W a = 0,
+    H^T a = 0, |a|^2 = s, |u| = |v| = 1 (and V V^T = I)."""
+    al, be, s = Geo.alpha, Geo.beta, Geo.a_norm2
+    dirn = _rotated_direction() if rotated else Geo.direction(al, be)
+    hyps = _general_hyps() + (ORTH_V if rotated else [])
+    Wx, Hx = (W * V, V.T * H) if rotated else (W, H)
+    DW, DH = dirn["D_W"], dirn["D_H"]
+    checks = [
+        C.reduction_evidence(DW * Hx + Wx * DH + dirn["D_b"] * ones_N.T, hyps,
+                             sp.ZeroMatrix(K, N), "D1", matrix=True),
+        C.reduction_evidence(DW * DH, hyps, al * be * s * Geo.u * Geo.v.T, "D_W D_H",
+                             matrix=True),
+        C.reduction_evidence(sp.Trace(DW.T * DW), hyps, al ** 2 * s, "||D_W||^2"),
+        C.reduction_evidence(sp.Trace(DH.T * DH), hyps, be ** 2 * s, "||D_H||^2"),
+    ]
+    where = ("at (W V, V^T H, b) along (alpha u a~^T, beta a~ v^T, 0), a~ = V^T a, under "
+             "V V^T = I and " if rotated else "along (4.17), under ")
+    return _all(checks, f"{where}W a = 0, H^T a = 0, |a|^2 = s, |u| = |v| = 1: D_W H + W D_H "
+                "+ D_b 1^T = 0, D_W D_H = alpha beta s u v^T, ||D_W||^2 = alpha^2 s, "
+                "||D_H||^2 = beta^2 s")
+
+
+def same_information_symbolic() -> Evidence:
+    """(4.25): the MSE form (4.18) along (4.17) and, at the rotated point, along the
+    rotated direction both reduce to 2 alpha beta s sigma + (lW alpha^2 + lH beta^2) s
+    (sigma = u^T G v; at the rotated point G~ = G + (R~ - R)/N, MSE)."""
+    al, be, s, sg = Geo.alpha, Geo.beta, Geo.a_norm2, Geo.sigma
+    target = 2 * al * be * s * sg + (lw * al ** 2 + lh * be ** 2) * s
+    hyps = _general_hyps()
+    e1 = C.reduction_evidence(Geo.along(FORM, Geo.direction(al, be)), hyps, target,
+                              "at (W, H, b)")
+    G_tilde = G + (W * V * V.T * H - W * H) / N
+    rot_form = FORM.xreplace({W: W * V, H: V.T * H, G: G_tilde})
+    e2 = C.reduction_evidence(Geo.along(rot_form, _rotated_direction()), hyps + ORTH_V, target,
+                              "at (W V, V^T H, b)")
+    return _all([e1, e2], "hess f[Delta, Delta] (4.18) along (4.17) and hess f~[Delta~, "
+                "Delta~] both reduce to 2 alpha beta s sigma + (lambda_W alpha^2 + lambda_H "
+                "beta^2) s (" + e1.detail + "; " + e2.detail + ")")
+
+
+def decomposition_symbolic() -> Evidence:
+    """(4.27): column i of df/dW and row i of df/dH, with w_i = W e_i, h^i = e_i^T H."""
+    e1 = C.identity_evidence(G * (e_i.T * H).T + lw * W * e_i, D.grad_W * e_i, "columns")
+    e2 = C.identity_evidence((W * e_i).T * G + lh * e_i.T * H, e_i.T * D.grad_H, "rows")
+    return _all([e1, e2], "grad g (h^i)^T + lambda_W w_i == (df/dW) e_i and w_i^T grad g + "
+                "lambda_H h^i == e_i^T (df/dH), with w_i = W e_i, h^i = e_i^T H (derived)")
+
+
+def singular_pair_symbolic(which: str = "4.28", sigma: Any = THR) -> Evidence:
+    """(4.28)/(4.29): with u_i = -w_i/|w_i|, v_i = (h^i)^T/|h^i| and |w_i| = sqrt(lH/lW)
+    |h^i| ((4.6) column by column):
+    G v_i - sigma u_i == (df/dW) e_i / |h^i| and G^T u_i - sigma v_i == -(df/dH)^T e_i/|w_i|;
+    both vanish at critical points, so sigma = sqrt(lW lH) is a singular value of G with
+    the singular vectors (4.29)."""
+    u_i = -(W * e_i) / rho_w
+    v_i = (H.T * e_i) / rho_h
+    col_balance = C.identity_evidence(
+        lw * sp.Trace(e_i.T * W.T * W * e_i) - lh * sp.Trace(e_i.T * H * H.T * e_i),
+        sp.Trace(e_i.T * (W.T * D.grad_W - D.grad_H * H.T) * e_i), "column balance")
+    left = C.identity_evidence(G * v_i - sigma * u_i, D.grad_W * e_i / rho_h, "G v - sigma u")
+    right = C.identity_evidence(G.T * u_i - sigma * v_i, -D.grad_H.T * e_i / rho_w,
+                                "G^T u - sigma v")
+    return _all([col_balance, left, right],
+                f"with sigma = {sp.sstr(sigma)}: lambda_W ||w_i||^2 - lambda_H ||h^i||^2 == "
+                "e_i^T (W^T df/dW - df/dH H^T) e_i, and with ||w_i|| = sqrt(lambda_H/"
+                "lambda_W) ||h^i||: G v_i - sigma u_i == (df/dW) e_i/||h^i||, G^T u_i - "
+                "sigma v_i == -(df/dH)^T e_i/||w_i|| (derived gradient)")
+
+
+def case1_symbolic(threshold: Any = THR) -> Evidence:
+    """Case 1: with U (K x K) and V_K (N x K), U U^T = I, V_K^T V_K = I and
+    G = threshold U V_K^T ((4.28)-(4.30) with r = K), G G^T = threshold^2 I_K: every
+    singular value of G is the threshold, hence ||G|| = threshold, (4.31)."""
+    U = sp.MatrixSymbol("U", K, K)
+    VK = sp.MatrixSymbol("V_K", N, K)
+    hyps = [Hypothesis(U * U.T, sp.Identity(K)), Hypothesis(VK.T * VK, sp.Identity(K))]
+    Gc = THR * U * VK.T
+    return C.reduction_evidence(Gc * Gc.T, hyps, threshold ** 2 * sp.Identity(K),
+                                "G G^T with G = sqrt(lW lH) sum_{i<=K} u_i v_i^T, "
+                                "{u_i} an orthonormal basis", matrix=True)
+
+
+def escape_direction_symbolic(what: str, alpha: Any = Geo.ALPHA_PAPER,
+                              beta: Any = Geo.BETA_PAPER) -> Evidence:
+    """(4.36)-(4.38) under W a = 0, H^T a = 0, |a| = |u| = |v| = 1."""
+    dirn = Geo.direction(alpha, beta)
+    hyps = Geo.null_hypotheses()
+    DW, DH = dirn["D_W"], dirn["D_H"]
+    d1 = C.reduction_evidence(Geo.along(D.first_order_change, dirn), hyps, sp.ZeroMatrix(K, N),
+                              "D_W H + W D_H + D_b 1^T", matrix=True)
+    nw = C.reduction_evidence(lw * sp.Trace(DW.T * DW), hyps, THR, "lambda_W ||D_W||^2")
+    nh = C.reduction_evidence(lh * sp.Trace(DH.T * DH), hyps, THR, "lambda_H ||D_H||^2")
+    prod = C.reduction_evidence(DW * DH, hyps, -Geo.u * Geo.v.T, "D_W D_H", matrix=True)
+    if what == "4.37":
+        return _all([d1, nw, nh], "(4.37) under W a = 0, H^T a = 0, |a| = |u| = |v| = 1: "
+                    "D_W H + W D_H + D_b 1^T = 0, lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
+                    "sqrt(lambda_W lambda_H)")
+    if what == "4.38":
+        return _all([prod], "(4.38) D_W D_H = -u v^T under |a| = 1")
+    return _all([d1, nw, nh, prod], "(4.36) under W a = 0, H^T a = 0, |a| = |u| = |v| = 1: "
+                "D1 = 0, D_W D_H = -u v^T, lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
+                "sqrt(lambda_W lambda_H)")
+
+
+def final_symbolic(alpha: Any = Geo.ALPHA_PAPER, beta: Any = Geo.BETA_PAPER) -> Evidence:
+    """The MSE Hessian form (4.18) along (4.36) reduces to -2 sigma + 2 sqrt(lW lH), and
+    is negative when sigma > sqrt(lW lH)."""
+    form = Geo.along(FORM, Geo.direction(alpha, beta))
+    ev = C.reduction_evidence(form, Geo.null_hypotheses(), -2 * Geo.sigma + 2 * THR,
+                              "MSE Hessian form (4.18) along (4.36)")
+    eps = sp.Symbol("epsilon", positive=True)
+    negative = sp.simplify((-2 * Geo.sigma + 2 * THR).subs(Geo.sigma, THR + eps)).is_negative
+    return Evidence.exact("symbolic", ev.passed and bool(negative),
+                          ev.detail + "; with sigma = sqrt(lambda_W lambda_H) + epsilon, "
+                          f"epsilon > 0 ((4.34)), it is negative: {negative}")
+
+
+# ======================================================= high-precision wrappers
+def _recs(ctx: VerifyContext) -> list[Any]:
+    return P.records(ctx)
+
+
+def _hp(ctx: VerifyContext, fn: Any, detail: str) -> Evidence:
+    return C.hp_evidence(ctx, _recs(ctx), fn, detail)
+
+
+def _hp_rot(ctx: VerifyContext, fn: Any, detail: str, recs: Any = None,
+            min_points: int = 1) -> Evidence:
+    recs = _recs(ctx) if recs is None else recs
+    return P.evidence_over(ctx, recs, lambda r: fn(P.rotated(r, ctx)), detail,
+                       min_points=min_points)
+
+
+def singular_value_evidence(ctx: VerifyContext, sigma: Any = P.paper_sigma) -> Evidence:
+    """(4.28) at every rotated MSE critical point (``sigma`` mutable for tests)."""
+    return _hp_rot(ctx, lambda rot: P.residual_428(rot, sigma),
+                   "the r singular values of grad g closest to sqrt(lW lH): their largest "
+                   "distance to it (multiplicity >= r = rank W)")
+
+
+def singular_vector_evidence(ctx: VerifyContext, sigma: Any = P.paper_sigma) -> Evidence:
+    return _hp_rot(ctx, lambda rot: P.residual_429(rot, sigma),
+                   "sum_i ||G v_i - sqrt(lW lH) u_i|| + ||G^T u_i - sqrt(lW lH) v_i||, u_i = "
+                   "-w_i/|w_i|, v_i = h^i/|h^i| of the rotated point")
+
+
+# ================================================================ registration
+GNORM = sp.Symbol(r"\|\nabla g(\mathbf{R})\|", positive=True)
+
+
+def num(what: str) -> Any:
+    """A float64 check of :mod:`proofs.section4_points` as a check function."""
+    return lambda ctx: P.float_evidence(ctx, what)
+
+
+def register(registry: Registry) -> None:
+    """Register the claims of Section 4, Theorem 1.2 and [12] (entry point
+    ``40-section4``), with the paper labels of :data:`COVERS` as aliases."""
+    _register_claims(registry)
+    for label, group in COVERS.items():
+        for alias in group:
+            if alias != label:
+                registry.add_alias(alias, label)
+
+
+def _register_claims(registry: Registry) -> None:
+    from proofs.numeric_evidence import numeric_direction_evidence, numeric_residual_evidence
+
+    gnorm = GNORM
+    rank = sp.Function("rank")
+
+    # ------------------------------------------------------------ [12] cited
+    c = registry.claim(
+        "ref:12", "[12]: closed form of the MSE global minimizer in every regime (A, B, C, "
+        "zero)", cited=True, section="4", uses=("eq:1.4",),
+        statement=sp.Eq(W * H, sp.Symbol(r"\gamma_c") * sp.MatrixSymbol(r"\tilde{Y}", K, N)
+                        + sp.Symbol(r"\gamma_m") * sp.OneMatrix(K, N), evaluate=False))
+
+    @c.check("high-precision")
+    def _(ctx: VerifyContext, claim: Any = c) -> Evidence:
+        ev = P.ref12_evidence(ctx)
+        ranks = P.ref12_ranks(ctx)
+        full = [f"K={k}" for reg, rk, k in ranks if reg == "C" and rk == k]
+        claim.findings[:] = [
+            "Regime C (lambda_b > 0, lambda_b/(1+lambda_b) > K sqrt(n lW lH)) is not neural "
+            "collapse in the centred sense: the minimizers found from random starts there have "
+            f"rank W = K ({', '.join(full) or 'none found'}), W W^T = s (gamma_c P_K + gamma_m "
+            "1 1^T) with gamma_m > 0 and b* = (q/lambda_b) 1_K; ranks (regime, rank W, K): "
+            f"{ranks}"]
+        if not full:
+            ev.passed = False
+            ev.detail += "; no regime-C minimizer of rank K was found"
+        return ev
+
+    c.check("numeric")(P.ref12_numeric_evidence)
+
+    # --------------------------------------------------------- Proposition 4.1
+    c = registry.claim(
+        "eq:4.1", "(4.1) ||grad g(R)|| <= sqrt(lambda_W lambda_H) splits the MSE critical "
+        "points", uses=("eq:1.4",), section="4",
+        statement=sp.Le(gnorm, THR, evaluate=False))
+    c.check("high-precision")(P.split_evidence)
+    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "split"))
+
+    c = registry.claim(
+        "prop:4.1", "Proposition 4.1: a critical point with ||grad g(R)|| <= "
+        "sqrt(lW lH) is a global minimizer", uses=("eq:4.1", "lem:C.4", "ref:12"),
+        kind="proposition", section="4", statement=sp.Le(gnorm, THR, evaluate=False),
+        derivation=[("MSE g is convex: hess g[D, D] = ||D||_F^2 / N", sp.Eq(
+            HessianG(sp.MatrixSymbol("D", K, N)),
+            sp.Trace(sp.MatrixSymbol("D", K, N).T * sp.MatrixSymbol("D", K, N)) / N,
+            evaluate=False))])
+    c.check("symbolic")(lambda ctx: mse_g_symbolic())
+    c.check("high-precision")(P.prop41_evidence)
+    c.check("numeric")(P.numeric_prop41_evidence)
+
+    # --------------------------------------------------------- Proposition 4.2
+    for label, which, eq in (("eq:4.4", "W", sp.Eq(GRAD_W, sp.ZeroMatrix(K, d), evaluate=False)),
+                             ("eq:4.5", "H", sp.Eq(GRAD_H, sp.ZeroMatrix(d, N),
+                                                   evaluate=False))):
+        c = registry.claim(label, f"critical-point equation in {which} (MSE)", uses=("eq:1.4",),
+                           section="4", statement=eq)
+        c.check("symbolic")(lambda ctx, w=which: critical_equation_symbolic(w))
+        c.check("high-precision")(lambda ctx, w=which: _hp(
+            ctx, P.residual_44 if w == "W" else P.residual_45,
+            f"||(1/N)(W H + b 1^T - Y) {'H^T + lW W' if w == 'W' else '... + lH H'}||"))
+        c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
+            ctx, LOSS, "grad_W" if w == "W" else "grad_Hb"))
+
+    bal = sp.Eq(W.T * W, lh / lw * H * H.T, evaluate=False)
+    c = registry.claim(
+        "eq:4.6", "balance W^T W = (lambda_H/lambda_W) H H^T, lambda_W ||W||^2 = lambda_H "
+        "||H||^2", uses=("eq:4.4", "eq:4.5"), section="4",
+        statement=[bal, sp.Eq(lw * sp.Trace(W.T * W), lh * sp.Trace(H.T * H), evaluate=False)],
+        derivation=[("left-multiply (4.4) by W^T, right-multiply (4.5) by H^T, subtract",
+                     sp.Eq(W.T * W - lh / lw * H * H.T,
+                           (W.T * D.grad_W - D.grad_H * H.T) / lw, evaluate=False))])
+    c.check("symbolic")(lambda ctx: balance_symbolic())
+    c.check("high-precision")(lambda ctx: _hp(
+        ctx, P.residual_46, "||W^T W - (lH/lW) H H^T|| + |lW ||W||^2 - lH ||H||^2|"))
+    c.check("numeric")(num("4.6"))
+
+    c = registry.claim(
+        "eq:4.2", "Proposition 4.2's balance condition W^T W = (lambda_H/lambda_W) H H^T",
+        uses=("eq:4.6",), section="4", statement=bal)
+    c.check("symbolic")(lambda ctx: balance_symbolic())
+    c.check("high-precision")(lambda ctx: _hp(ctx, P.residual_46,
+                                              "||W^T W - (lH/lW) H H^T|| + trace residual"))
+    c.check("numeric")(num("4.6"))
+
+    for label, which, lhs, rhs in (
+            ("eq:4.7", "W", W, (Y - b * ones_N.T - W * H) * H.T / (N * lw)),
+            ("eq:4.8", "H", H, W.T * (Y - b * ones_N.T - W * H) / (N * lh))):
+        c = registry.claim(label, f"{which} solved from the critical-point equation",
+                           uses=("eq:4.4" if which == "W" else "eq:4.5",), section="4",
+                           statement=sp.Eq(lhs, rhs, evaluate=False))
+        c.check("symbolic")(lambda ctx, w=which: solved_symbolic(w))
+        c.check("high-precision")(lambda ctx, w=which: _hp(
+            ctx, P.residual_47 if w == "W" else P.residual_48,
+            f"||{w} - (4.{7 if w == 'W' else 8}) right side||"))
+        c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
+            ctx, LOSS, "grad_W" if w == "W" else "grad_Hb"))
+
+    for label, which, stmt in (
+            ("eq:4.9", "W", sp.Le(rank(W), rank(H), evaluate=False)),
+            ("eq:4.10", "H", sp.Le(rank(H), rank(W), evaluate=False))):
+        c = registry.claim(label, f"rank {which} <= rank {'H' if which == 'W' else 'W'}",
+                           uses=("eq:4.7" if which == "W" else "eq:4.8",), section="4",
+                           statement=stmt)
+        c.check("symbolic")(lambda ctx, w=which: factor_symbolic(w))
+        c.check("high-precision")(lambda ctx, w=which: P.rank_inequality_evidence(
+            ctx, "4.9" if w == "W" else "4.10"))
+        c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+
+    c = registry.claim(
+        "eq:4.3", "rank W = rank H (no bound K - 1 for MSE)", uses=("eq:4.9", "eq:4.10"),
+        section="4", statement=sp.Eq(rank(W), rank(H), evaluate=False))
+    c.check("symbolic")(lambda ctx: kernel_symbolic())
+    c.check("high-precision")(lambda ctx: P.rank_inequality_evidence(ctx, "4.3"))
+    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+
+    c = registry.claim(
+        "prop:4.2", "Proposition 4.2: any MSE critical point has W^T W = (lH/lW) H H^T and "
+        "rank W = rank H", uses=("eq:4.2", "eq:4.3"), kind="proposition", section="4",
+        statement=[bal, sp.Eq(rank(W), rank(H), evaluate=False)])
+    c.check("high-precision")(lambda ctx: _merge(
+        _hp(ctx, P.residual_46, "balance"), P.rank_inequality_evidence(ctx, "4.3")))
+    c.check("numeric")(lambda ctx: _merge(
+        numeric_residual_evidence(ctx, LOSS, "balance"),
+        numeric_residual_evidence(ctx, LOSS, "rank_equal")))
+
+    _register_prop43(registry)
+    _register_theorem(registry)
+
+
+def _merge(e1: Evidence, e2: Evidence) -> Evidence:
+    """Two pieces of evidence at one level, as one (the weaker residual is reported)."""
+    digits = [x for x in (e1.digits, e2.digits) if x is not None]
+    return Evidence(e1.level, e1.passed and e2.passed,
+                    e1.residual if (e1.digits or 99) <= (e2.digits or 99) else e2.residual,
+                    min(digits) if digits else None, max(e1.samples, e2.samples),
+                    e1.detail + " | " + e2.detail)
+
+
+def _register_prop43(registry: Registry) -> None:
+    from proofs.numeric_evidence import numeric_residual_evidence
+
+    E = W * H + b * ones_N.T - Y
+    for which, stmt in ((11, sp.Eq(E * H.T + N * lw * W, sp.ZeroMatrix(K, d), evaluate=False)),
+                        (12, sp.Eq(W.T * E + N * lh * H, sp.ZeroMatrix(d, N), evaluate=False)),
+                        (13, sp.Eq(E * ones_N + N * lb * b, sp.ZeroMatrix(K, 1),
+                                   evaluate=False))):
+        c = registry.claim(f"eq:4.{which}", f"critical-point equation times N ({which - 10} of"
+                           " 3)", uses=("eq:1.4",), section="4", statement=stmt)
+        c.check("symbolic")(lambda ctx, w=which: times_N_symbolic(w))
+        c.check("high-precision")(lambda ctx, w=which: _hp(
+            ctx, lambda r: P.residual_411(r, w), f"||(4.{w}) left side||"))
+        c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
+            ctx, LOSS, "grad_W" if w == 11 else "grad_Hb"))
+
+    Sig = sp.MatrixSymbol(r"\Sigma", K, d)
+    Um = sp.MatrixSymbol("U", K, K)
+    c = registry.claim(
+        "eq:4.14", "W~ = W V = U Sigma: orthogonal columns, zero after r = rank W",
+        uses=("prop:4.2",), section="4", statement=sp.Eq(W * V, Um * Sig, evaluate=False))
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, P.residual_414, "||W V - U Sigma|| + off-diagonal of W~^T W~ + ||columns > r|| "
+        "(V from the mpmath SVD of W)"))
+    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "4.26"))
+
+    c = registry.claim(
+        "eq:4.15", "W~ H~ = W V V^T H = W H", uses=("eq:4.14",), section="4",
+        statement=sp.Eq(W * V * V.T * H, W * H, evaluate=False),
+        hypotheses=tuple(h.equation for h in ORTH_V))
+    c.check("symbolic")(lambda ctx: rotation_product_symbolic())
+    c.check("high-precision")(lambda ctx: _hp_rot(ctx, P.residual_415, "||W~ H~ - W H||"))
+    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "prop4.3"))
+
+    c = registry.claim(
+        "step:4.3.crit", "(W V, V^T H, b) is a critical point: (4.11)-(4.13) times V, V^T",
+        uses=("eq:4.11", "eq:4.12", "eq:4.13", "eq:4.15"), kind="step", section="4",
+        statement=sp.Eq(D.grad_W.xreplace(ROT), D.grad_W * V, evaluate=False),
+        hypotheses=tuple(h.equation for h in ORTH_V))
+    c.check("symbolic")(lambda ctx: _all([rotated_critical_symbolic(),
+                                          rotated_balance_symbolic()],
+                                         "rotated gradient == rotated gradient; rows of H~ "
+                                         "orthogonal"))
+    c.check("high-precision")(lambda ctx: _hp_rot(ctx, P.residual_rotated_critical,
+                                                  "||grad f(W V, V^T H, b)||"))
+    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "prop4.3"))
+
+    c = registry.claim(
+        "eq:4.16", "W a = 0 iff H^T a = 0 (by (4.6))", uses=("eq:4.6",), section="4",
+        statement=sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False))
+    c.check("symbolic")(lambda ctx: kernel_symbolic())
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, P.residual_416, "sum over the null vectors a = V e_j (j > r) of ||W a|| + "
+        "||H^T a||", recs=P.null_records(ctx)))
+
+    c = registry.claim(
+        "eq:4.17", "the direction (alpha u a^T, beta a v^T, 0)", uses=("eq:4.16",),
+        section="4", statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(
+            *(Geo.direction(Geo.alpha, Geo.beta)[k] for k in ("D_W", "D_H", "D_b"))),
+            evaluate=False))
+    c.check("symbolic")(lambda ctx: direction_17_symbolic())
+
+    c = registry.claim(
+        "eq:4.18", "the MSE Hessian form: (3.9) with hess g = (1/N) I", uses=("eq:1.4",),
+        section="4", statement=sp.Eq(sp.Symbol(r"\nabla^2 f[\Delta,\Delta]"), FORM,
+                                     evaluate=False))
+    c.check("symbolic")(lambda ctx: hessian_form_symbolic())
+    c.check("high-precision")(lambda ctx: _hp(
+        ctx, lambda r: P.residual_418(r, ctx), "(4.18) written out vs the quadratic form of "
+        "the full Hessian matrix at a random direction (relative)"))
+
+    gen = Geo.direction(Geo.alpha, Geo.beta)
+    c = registry.claim(
+        "eq:4.19", "(4.19)-(4.21): D_W H + W D_H = 0, D_W D_H = alpha beta |a|^2 u v^T, "
+        "||D_W||^2 = alpha^2 |a|^2, ||D_H||^2 = beta^2 |a|^2", uses=("eq:4.17",), section="4",
+        statement=[sp.Eq(Geo.along(D.first_order_change, gen), sp.ZeroMatrix(K, N),
+                         evaluate=False),
+                   sp.Eq(gen["D_W"] * gen["D_H"],
+                         Geo.alpha * Geo.beta * Geo.a_norm2 * Geo.u * Geo.v.T, evaluate=False)],
+        hypotheses=tuple(h.equation for h in _general_hyps()))
+    c.check("symbolic")(lambda ctx: direction_identities_symbolic(False))
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, lambda rot: P.residual_419(rot, False), "(4.19)-(4.21) residuals with alpha = "
+        "0.7, beta = -1.3, a = 1.5 V e_d, (u, v) the top pair of grad g",
+        recs=P.null_records(ctx)))
+
+    c = registry.claim(
+        "eq:4.22", "(4.22)-(4.24): the same at (W V, V^T H, b) with a~ = V^T a",
+        uses=("eq:4.17", "eq:4.14"), section="4",
+        statement=sp.Eq(W * V * (V.T * Geo.a), sp.ZeroMatrix(K, 1), evaluate=False),
+        hypotheses=tuple(h.equation for h in _general_hyps() + ORTH_V))
+    c.check("symbolic")(lambda ctx: direction_identities_symbolic(True))
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, lambda rot: P.residual_419(rot, True), "(4.22)-(4.24) residuals at the rotated "
+        "point", recs=P.null_records(ctx)))
+
+    al, be, s, sg = Geo.alpha, Geo.beta, Geo.a_norm2, Geo.sigma
+    c = registry.claim(
+        "eq:4.25", "the two points have the same Hessian information along (4.17)",
+        uses=("eq:4.18", "eq:4.19", "eq:4.22", "eq:4.15"), section="4",
+        statement=sp.Eq(sp.Symbol(r"\nabla^2 f[\Delta,\Delta]"),
+                        2 * al * be * s * sg + (lw * al ** 2 + lh * be ** 2) * s,
+                        evaluate=False),
+        hypotheses=tuple(h.equation for h in _general_hyps()))
+    c.check("symbolic")(lambda ctx: same_information_symbolic())
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, P.residual_425, "|hess f[D, D] - closed form| + |hess f~[D~, D~] - closed form|",
+        recs=P.null_records(ctx)))
+
+    c = registry.claim(
+        "step:4.3.inv", "f(W Q, Q^T H, b) = f(W, H, b): the Hessians at the two points are "
+        "orthogonally similar (Remark R2)", uses=("eq:1.4",), kind="step", section="4",
+        statement=sp.Eq(LossG(W * Q * Q.T * H + b * ones_N.T), LossG(D.R), evaluate=False),
+        hypotheses=tuple(h.equation for h in ORTH_Q))
+    c.check("symbolic")(lambda ctx: invariance_symbolic())
+    c.check("high-precision")(P.invariance_evidence)
+
+    c = registry.claim(
+        "prop:4.3", "Proposition 4.3: (W V, V^T H, b) is a critical point in normal form with "
+        "the same Hessian information", uses=("eq:4.14", "eq:4.15", "step:4.3.crit",
+                                               "eq:4.25", "step:4.3.inv"),
+        kind="proposition", section="4",
+        statement=sp.Eq(sp.Symbol(r"\operatorname{spec}\nabla^2 f(\widetilde W,\widetilde H,b)"),
+                        sp.Symbol(r"\operatorname{spec}\nabla^2 f(W,H,b)"), evaluate=False))
+    c.check("high-precision")(P.prop43_evidence)
+    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "prop4.3"))
+
+    c = registry.claim(
+        "asm:4.4", "Assumption 4.4 [covers (4.26)]: W = [w_1..w_r, 0], H = [h^1; ..; h^r; 0] "
+        "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3"),
+        kind="assumption", section="4",
+        statement=sp.Eq(W.T * W, sp.MatrixSymbol(r"\operatorname{diag}", d, d), evaluate=False))
+    c.check("high-precision")(lambda ctx: _merge(
+        _hp_rot(ctx, P.residual_426, "(4.26): off-diagonals of W~^T W~ and H~ H~^T + ||tail "
+                "after r||"),
+        _hp_rot(ctx, P.residual_asm44, "item 2: w_i, h^i != 0 and |  ||w_i||^2 - (lH/lW)"
+                " ||h^i||^2 |")))
+    c.check("numeric")(lambda ctx: _merge(P.float_evidence(ctx, "4.26"),
+                                            P.float_evidence(ctx, "asm4.4")))
+
+
+def _register_theorem(registry: Registry) -> None:
+    from proofs.landscape import direction_for_record, theorem_evidence
+    from proofs.numeric_evidence import numeric_direction_evidence, numeric_theorem_evidence
+
+    gnorm = GNORM
+    wi, hi = W * e_i, (e_i.T * H)
+    c = registry.claim(
+        "eq:4.27", "(4.11)-(4.12) column by column: grad g (h^i)^T + lW w_i = 0, w_i^T grad g "
+        "+ lH h^i = 0", uses=("asm:4.4", "eq:4.11", "eq:4.12"), section="4",
+        statement=[sp.Eq(G * hi.T + lw * wi, sp.ZeroMatrix(K, 1), evaluate=False),
+                   sp.Eq(wi.T * G + lh * hi, sp.ZeroMatrix(1, N), evaluate=False)])
+    c.check("symbolic")(lambda ctx: decomposition_symbolic())
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, P.residual_427, "sum_i ||G h^iT + lW w_i|| + ||w_i^T G + lH h^i|| at the rotated "
+        "point"))
+    c.check("numeric")(num("4.27"))
+
+    sig_i = sp.Symbol(r"\sigma_i", positive=True)
+    c = registry.claim(
+        "eq:4.28", "sigma_i = sqrt(lambda_W lambda_H), i <= r, are singular values of grad g",
+        uses=("eq:4.27", "eq:4.6"), section="4", statement=sp.Eq(sig_i, THR, evaluate=False))
+    c.check("symbolic")(lambda ctx: singular_pair_symbolic("4.28"))
+    c.check("high-precision")(singular_value_evidence)
+    c.check("numeric")(num("4.28"))
+
+    c = registry.claim(
+        "eq:4.29", "singular vectors u_i = -w_i/|w_i|, v_i = h^iT/|h^i|",
+        uses=("eq:4.27", "eq:4.6"), section="4",
+        statement=[sp.Eq(sp.MatrixSymbol("u_i", K, 1), -wi / rho_w, evaluate=False),
+                   sp.Eq(sp.MatrixSymbol("v_i", N, 1), hi.T / rho_h, evaluate=False)])
+    c.findings[:] = [
+        "Sign convention: with u_i = -w_i/||w_i|| and v_i = (h^i)^T/||h^i|| the pairs satisfy "
+        "grad g v_i = +sqrt(lW lH) u_i and grad g^T u_i = +sqrt(lW lH) v_i (checked); with "
+        "u_i = +w_i/||w_i|| they are singular pairs of -grad g.  The reconstruction does not "
+        "say which of the two the paper writes; both give the same singular values."]
+    c.check("symbolic")(lambda ctx: singular_pair_symbolic("4.29"))
+    c.check("high-precision")(singular_vector_evidence)
+    c.check("numeric")(num("4.29"))
+
+    c = registry.claim(
+        "eq:4.30", "rank(W H) = r; the u_i and v_i are orthonormal",
+        uses=("eq:4.28", "eq:4.29", "asm:4.4"), section="4",
+        statement=sp.Eq(sp.Function("rank")(W * H), sp.Symbol("r"), evaluate=False))
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, P.residual_430, "rank W H = r (gap) and ||U_r^T U_r - I|| + ||V_r^T V_r - I||"))
+    c.check("numeric")(num("4.30"))
+
+    c = registry.claim(
+        "eq:4.31", "Case 1 (r = K): all K singular values of grad g are sqrt(lW lH), so "
+        "||grad g(R)|| = sqrt(lW lH) and the point is a global minimizer",
+        uses=("eq:4.30", "prop:4.1"), section="4", statement=sp.Eq(gnorm, THR, evaluate=False))
+    c.check("symbolic")(lambda ctx: case1_symbolic())
+    @c.check("high-precision")
+    def _(ctx: VerifyContext, claim: Any = c) -> Evidence:
+        ev = P.case1_evidence(ctx)
+        fams = sorted({f"{r.problem.describe()} [{r.family}]" for r in P.case1_records(ctx)})
+        claim.findings[:] = [
+            f"Case 1 is not vacuous: {len(fams)} sampled MSE critical points have rank W = K "
+            "(the regime-C minimizers), so Lemma 3.1's rank W <= K - 1 (a CE fact, from "
+            "1_K^T grad g = 0) fails for MSE and Section 4 needs Case 1: " + "; ".join(fams)]
+        return ev
+    c.check("numeric")(num("4.31"))
+
+    c = registry.claim(
+        "eq:4.32", "Case 2 (r < K): grad g = sqrt(lW lH) sum_{i<=r} u_i v_i^T + sum_{j>r} "
+        "sigma_j u_j v_j^T", uses=("eq:4.30",), section="4",
+        statement=sp.Symbol(r"\nabla g(\mathbf R)=\sqrt{\lambda_W\lambda_H}\sum_{i\le r}"
+                            r"\mathbf u_i\mathbf v_i^\top+\sum_{j>r}\sigma_j\mathbf u_j"
+                            r"\mathbf v_j^\top"))
+    c.check("high-precision")(lambda ctx: _hp_rot(
+        ctx, P.residual_432, "remainder E = G - sqrt(lW lH) U_r V_r^T: ||U_r^T E|| + "
+        "||E V_r|| + max |sv(G) - ({sqrt(lW lH) x r} + top K - r sv(E))|",
+        recs=P.case2_records(ctx)))
+    c.check("numeric")(num("4.32"))
+
+    c = registry.claim(
+        "eq:4.33", "u_j^T grad g v_j = sigma_j with u_j perp u_i, v_j perp v_i",
+        uses=("eq:4.32",), section="4",
+        statement=sp.Eq(Geo.u.T * G * Geo.v, Geo.sigma, evaluate=False))
+    c.check("high-precision")(lambda ctx: P.evidence_over(
+        ctx, P.c2_records(ctx), lambda r: P.residual_433(r, ctx),
+        "at the points of C2, the top pair of grad g: |u^T G v - sigma| + ||U_r^T u|| + "
+        "||V_r^T v||"))
+
+    c = registry.claim(
+        "eq:4.34", "at a non-global critical point an uncovered sigma_j > sqrt(lW lH)",
+        uses=("eq:4.33", "prop:4.1"), section="4",
+        statement=sp.Gt(sp.Symbol(r"\sigma_j", positive=True), THR, evaluate=False))
+    c.check("high-precision")(P.case2_split_evidence)
+    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "split"))
+
+    c = registry.claim(
+        "eq:4.35", "r < K = d: a unit a with W a = 0 and H^T a = 0 (e.g. a = e_{r+1})",
+        uses=("asm:4.4", "eq:4.16"), section="4",
+        statement=[sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False),
+                   sp.Eq(H.T * Geo.a, sp.ZeroMatrix(N, 1), evaluate=False)])
+    c.check("symbolic")(lambda ctx: kernel_symbolic())
+    c.check("high-precision")(lambda ctx: P.evidence_over(
+        ctx, P.c2_records(ctx), lambda r: direction_for_record(r, ctx).null_residual,
+        "||W a|| + ||H^T a|| for a unit a from the SVD of W, at the points of C2"))
+    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "null"))
+
+    dirn = Geo.direction()
+    c = registry.claim(
+        "eq:4.36", "the negative-curvature direction ((lH/lW)^(1/4) u a^T, -(lW/lH)^(1/4) "
+        "a v^T, 0)", uses=("eq:4.35", "eq:4.33"), section="4",
+        statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(dirn["D_W"], dirn["D_H"], dirn["D_b"]),
+                        evaluate=False),
+        hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
+    c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.36"))
+    c.check("high-precision")(lambda ctx: P.evidence_over(
+        ctx, P.c2_records(ctx), lambda r: P.residual_436(r, ctx),
+        "(4.37) + (4.38) residuals of the direction at the points of C2"))
+
+    c = registry.claim(
+        "eq:4.37", "D_W H + W D_H + D_b 1^T = 0 and lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
+        "sqrt(lambda_W lambda_H)", uses=("eq:4.36",), section="4",
+        statement=[sp.Eq(Geo.along(D.first_order_change, dirn), sp.ZeroMatrix(K, N),
+                         evaluate=False),
+                   sp.Eq(lw * sp.Trace(dirn["D_W"].T * dirn["D_W"]), THR, evaluate=False)],
+        hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
+    c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.37"))
+    c.check("high-precision")(lambda ctx: P.evidence_over(
+        ctx, P.c2_records(ctx), lambda r: P.residual_437(r, ctx),
+        "||D1|| + |lW ||D_W||^2 - sqrt(lW lH)| + |lH ||D_H||^2 - sqrt(lW lH)| at the points of "
+        "C2"))
+
+    c = registry.claim(
+        "eq:4.38", "D_W D_H = -u v^T", uses=("eq:4.36",), section="4",
+        statement=sp.Eq(dirn["D_W"] * dirn["D_H"], -Geo.u * Geo.v.T, evaluate=False),
+        hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
+    c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.38"))
+    c.check("high-precision")(lambda ctx: P.evidence_over(
+        ctx, P.c2_records(ctx), lambda r: P.residual_438(r, ctx),
+        "||D_W D_H + u v^T|| at the points of C2"))
+
+    form = Geo.along(FORM, dirn)
+    c = registry.claim(
+        "step:4.final", "hess f[Delta, Delta] = -2 sigma_j + 2 sqrt(lambda_W lambda_H) < 0",
+        uses=("eq:4.18", "eq:4.33", "eq:4.34", "eq:4.37", "eq:4.38"), kind="step",
+        section="4", statement=sp.Eq(form, -2 * Geo.sigma + 2 * THR, evaluate=False),
+        hypotheses=tuple(h.equation for h in Geo.null_hypotheses())
+        + (sp.Gt(Geo.sigma, THR),))
+    c.check("symbolic")(lambda ctx: final_symbolic())
+    c.check("high-precision")(P.final_evidence)
+    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
+
+    c = registry.claim(
+        "thm:1.2", "Theorem 1.2: MSE with d = K is strict saddle, no spurious local minima",
+        uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.31", "step:4.final",
+              "ref:12"), kind="theorem", section="1",
+        statement=sp.Symbol(r"\text{every critical point is a global minimizer or has "
+                            r"}\lambda_{\min}(\nabla^2 f)<0"))
+    @c.check("high-precision")
+    def _(ctx: VerifyContext, claim: Any = c) -> Evidence:
+        e1, e2 = theorem_evidence(ctx, LOSS, claim), P.theorem_extra_evidence(ctx)
+        ev = _merge(e1, e2)
+        ev.samples = e1.samples + e2.samples  # different points
+        return ev
+
+    c.check("numeric")(lambda ctx: numeric_theorem_evidence(ctx, LOSS, c))

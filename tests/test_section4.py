@@ -1,0 +1,195 @@
+"""Section 4 (Propositions 4.1-4.3, Assumption 4.4, Theorem 1.2) and the cited closed
+form of [12]: every claim passes, every label of the paper is covered, and every kind
+of evidence rejects a wrong claim."""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs import _common as C
+from proofs import section4 as S4
+from proofs import section4_points as P
+from ufm_sym.claims import Registry, VerifyContext, load_registry
+
+#: every label of Section 4 that the issue lists, plus the theorem and the cited result
+PAPER_LABELS = (["ref:12", "prop:4.1", "eq:4.1", "prop:4.2", "prop:4.3", "asm:4.4",
+                 "step:4.final", "thm:1.2"]
+                + [f"eq:4.{i}" for i in range(1, 39)])
+
+
+def _section4_labels():
+    reg = load_registry()
+    return [c.label for c in reg if c.section == "4"] + ["thm:1.2"]
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return VerifyContext(dps=50, seed=0, numeric_samples=20)
+
+
+@pytest.fixture(scope="module")
+def report(ctx):
+    return load_registry().run(ctx, labels=_section4_labels())
+
+
+def test_every_paper_label_is_a_claim_or_covered():
+    labels = set(load_registry().labels)
+    covered = labels | {x for group in S4.COVERS.values() for x in group}
+    missing = [lbl for lbl in PAPER_LABELS if lbl not in covered]
+    assert not missing
+    for label, group in S4.COVERS.items():
+        assert label in labels and label in group
+        title = load_registry()[label].title
+        assert label.startswith("eq:") or "covers" in title  # grouped labels are named
+
+
+def test_every_section4_claim_passes(report):
+    res = report.by_label()
+    bad = {k: v.message for k, v in res.items() if v.status != "passed"}
+    assert not bad
+    assert {"ref:12", "prop:4.3", "asm:4.4", "eq:4.31", "thm:1.2"} <= set(res)
+    assert res["asm:4.4"].kind == "assumption" and res["ref:12"].cited
+
+
+@pytest.mark.parametrize("label", [
+    "prop:4.1", "eq:4.2", "eq:4.3", "eq:4.4", "eq:4.5", "eq:4.6", "eq:4.7", "eq:4.8",
+    "eq:4.9", "eq:4.10", "eq:4.11", "eq:4.12", "eq:4.13", "eq:4.15", "step:4.3.crit",
+    "eq:4.16", "eq:4.17", "eq:4.18", "eq:4.19", "eq:4.22", "eq:4.25", "step:4.3.inv",
+    "eq:4.27", "eq:4.28", "eq:4.29", "eq:4.31", "eq:4.36", "eq:4.37", "eq:4.38",
+    "step:4.final"])
+def test_symbolic_evidence_where_the_issue_asks(report, label):
+    assert report.by_label()[label].strongest == "symbolic"
+
+
+def test_high_precision_digits_at_least_45(report):
+    for r in report.results:
+        if not (r.label.startswith(("eq:4", "prop:4", "asm:4", "step:4", "ref:12"))
+                or r.label == "thm:1.2"):
+            continue
+        for e in r.evidence:
+            if e.level == "high-precision" and e.digits is not None:
+                assert e.digits >= 45, (r.label, e.digits)
+
+
+def test_high_precision_runs_at_every_mse_critical_point(report, ctx):
+    n = len(P.records(ctx))
+    assert n > len(C.hp_records(ctx, "mse"))
+    for label in ("eq:4.4", "eq:4.6", "eq:4.14", "prop:4.3", "asm:4.4", "eq:4.27", "eq:4.28",
+                  "eq:4.29", "eq:4.30"):
+        ev = [e for e in report.by_label()[label].evidence if e.level == "high-precision"]
+        assert ev and all(e.samples == n for e in ev), label
+
+
+def test_numeric_evidence_has_many_samples():
+    from proofs.numeric_evidence import numeric_residual_evidence
+
+    big = VerifyContext(numeric_samples=100)
+    for ev in (P.float_evidence(big, "prop4.3"), P.float_evidence(big, "4.29"),
+               numeric_residual_evidence(big, "mse", "balance")):
+        assert ev.passed and ev.samples >= 100, ev.detail
+
+
+def test_theorem_records_the_non_degenerate_finding(report):
+    res = report.by_label()["thm:1.2"]
+    assert any("non-degenerate" in f and "literally false" in f for f in res.findings)
+
+
+def test_case1_is_exercised(report, ctx):
+    assert len(P.case1_records(ctx)) >= 2
+    assert any("not vacuous" in f for f in report.by_label()["eq:4.31"].findings)
+
+
+# --------------------------------------------------------- wrong claims fail
+lw, lh = S4.lw, S4.lh
+
+
+def test_wrong_multiplier_in_balance_fails_symbolically():
+    assert S4.balance_symbolic().passed
+    assert not S4.balance_symbolic(ratio=lw / lh).passed
+    assert not S4.balance_symbolic(ratio=2 * lh / lw).passed
+
+
+def test_wrong_multiplier_in_balance_fails_at_high_precision_and_in_float64(ctx):
+    recs = P.records(ctx)
+    assert C.hp_evidence(ctx, recs, P.residual_46, "right").passed
+    wrong = C.hp_evidence(ctx, recs, lambda r: P.residual_46(r, ratio=lambda a, c: a / c),
+                          "wrong")
+    assert not wrong.passed
+    assert P.float_evidence(ctx, "4.6").passed
+    assert not P.float_evidence(ctx, "4.6", ratio=lambda a, c: a / c).passed
+
+
+def test_quarter_powers_swapped_fails(ctx):
+    alpha_sw = (lw / lh) ** sp.Rational(1, 4)
+    beta_sw = -((lh / lw) ** sp.Rational(1, 4))
+    assert S4.final_symbolic().passed
+    assert not S4.final_symbolic(alpha_sw, beta_sw).passed
+    assert not S4.escape_direction_symbolic("4.37", alpha_sw, beta_sw).passed
+    # at high precision: visible at the points with lambda_W != lambda_H
+    assert P.final_evidence(ctx).passed
+    swapped = P.final_evidence(ctx, scaling=lambda a, c: ((a / c) ** mpmath.mpf(0.25),
+                                                          -((c / a) ** mpmath.mpf(0.25))))
+    assert not swapped.passed
+
+
+def test_every_default_mse_setting_has_equal_lambdas_hence_the_extra_settings(ctx):
+    """A swap of lambda_W and lambda_H is invisible where they are equal: the default
+    MSE settings all have lambda_W = lambda_H, so Section 4 adds settings where they
+    differ (high precision and float64)."""
+    default = {r.problem for r in C.hp_records(ctx, "mse")}
+    assert all(p.lambda_W == p.lambda_H for p in default)
+    extra = {r.problem for r in P.records(ctx)} - default
+    assert extra and all(p.lambda_W != p.lambda_H for p in extra)
+    assert any(fr.sample.problem.lambda_W != fr.sample.problem.lambda_H
+               for fr in P.float_rotated(ctx))
+
+
+def test_case1_threshold_without_sqrt_fails(ctx):
+    assert P.case1_evidence(ctx).passed
+    assert not P.case1_evidence(ctx, threshold=lambda a, c: a * c).passed
+    assert not S4.case1_symbolic(threshold=lw * lh).passed
+    assert not P.float_evidence(ctx, "4.31", sigma=lambda a, c: a * c).passed
+
+
+def test_wrong_singular_value_fails(ctx):
+    def wrong(a, c):
+        return 2 * mpmath.sqrt(a * c) if isinstance(a, mpmath.mpf) else 2 * np.sqrt(a * c)
+
+    assert S4.singular_value_evidence(ctx).passed
+    assert not S4.singular_value_evidence(ctx, sigma=wrong).passed
+    assert not S4.singular_value_evidence(ctx, sigma=lambda a, c: a * c).passed
+    assert not S4.singular_vector_evidence(ctx, sigma=wrong).passed
+    assert not S4.singular_pair_symbolic(sigma=2 * S4.THR).passed
+    assert not P.float_evidence(ctx, "4.28", sigma=wrong).passed
+
+
+def test_normal_form_needs_the_rotation(ctx):
+    """Without V the float64 samples (random points of the rotation orbit) are not in the
+    normal form (4.26): the check is not vacuous."""
+    frs = P.float_rotated(ctx)
+    unrotated = [P.FloatRotated(fr.sample, fr.sample.point, np.eye(fr.sample.problem.d), fr.r,
+                                fr.G, fr.sG) for fr in frs]
+    assert max(P.float_residual(fr, "4.26") for fr in frs) < 1e-6
+    assert max(P.float_residual(fr, "4.26") for fr in unrotated) > 1e-3
+
+
+def test_rotated_gradient_needs_orthogonality():
+    """Without V V^T = I the rotated gradient is not the rotated gradient."""
+    from ufm_sym.symbolic.hypotheses import reduce_matrix
+    from ufm_sym.symbolic.normal_form import matrix_equal
+
+    gw = S4.D.grad_W.xreplace({S4.G: S4.G_ROT, **S4.ROT})
+    got = reduce_matrix(gw - S4.GRAD_W * S4.V, [])
+    assert not matrix_equal(got, sp.ZeroMatrix(S4.K, S4.d))
+    assert S4.rotated_critical_symbolic().passed
+
+
+def test_a_failing_dependency_blocks_the_theorem(ctx):
+    fresh = Registry()
+    for claim in load_registry():
+        fresh.add(claim)
+    fresh["eq:4.6"].checks[:] = [("symbolic", lambda c: S4.balance_symbolic(ratio=lw / lh))]
+    res = fresh.run(ctx, labels=["eq:4.16"]).by_label()
+    assert res["eq:4.6"].status == "failed"
+    assert res["eq:4.16"].status == "blocked" and "eq:4.6" in res["eq:4.16"].message

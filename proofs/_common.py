@@ -12,13 +12,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ufm_sym.claims import Evidence, VerifyContext, format_residual
+from ufm_sym.claims import Evidence, VerifyContext, format_residual  # noqa: F401 (re-export)
 from ufm_sym.model import Problem
 from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_matrix, reduce_scalar
 from ufm_sym.symbolic.index_free import IndexFreeDerivation, derive_index_free
 from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
-
-_fmt_mp = format_residual  # old name, still used by section4 while it is written
 
 # ------------------------------------------------------------------ symbolic
 

@@ -12,6 +12,7 @@ import mpmath
 
 from proofs import _common as C
 from proofs.geometry import MPDirection, mp_direction, top_singular_pair, unit_null_vector
+from proofs.models import fd_tolerance
 from ufm_sym.claims import Claim, Evidence, VerifyContext
 
 #: a critical point is in C2 when ||grad g|| exceeds sqrt(lW lH) by at least this
@@ -114,7 +115,7 @@ def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
                 raise ValueError(what)
             if r >= worst:
                 worst, where = r, f"{p.describe()} [{rec.family}]"
-        tol = mpmath.mpf(10) ** -30 if what == "fd" else C.hp_tolerance(ctx)
+        tol = fd_tolerance(ctx.dps) if what == "fd" else C.hp_tolerance(ctx)
         ev = Evidence.from_residual("high-precision", worst, tol, len(recs),
                                     f"{_WHAT[what]} at {len(recs)} points of C2; worst at "
                                     f"{where}")

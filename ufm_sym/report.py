@@ -35,7 +35,7 @@ def run_with_progress(registry: Registry, ctx: VerifyContext,
         bar.close()
 
 
-def _evidence_cell(e: Any) -> str:
+def evidence_cell(e: Any) -> str:
     if e.residual == "exact":
         return "exact"
     if e.digits is not None:
@@ -43,7 +43,7 @@ def _evidence_cell(e: Any) -> str:
     return "holds" if e.passed else (e.residual or "fails")
 
 
-def _residual_cell(r: ClaimResult) -> str:
+def residual_cell(r: ClaimResult) -> str:
     """The residual of the strongest evidence that passed (of the first failure when
     the claim failed)."""
     if not r.evidence:
@@ -52,10 +52,10 @@ def _residual_cell(r: ClaimResult) -> str:
         bad = [e for e in r.evidence if not e.passed][0]
         return bad.residual or "fails"
     best = [e for e in r.evidence if e.level == r.strongest]
-    return _evidence_cell(best[0]) if best else "-"
+    return evidence_cell(best[0]) if best else "-"
 
 
-def _hp_cell(r: ClaimResult) -> str:
+def hp_digits_cell(r: ClaimResult) -> str:
     """The fewest digits among the claim's high-precision evidence."""
     digits = [e.digits for e in r.evidence if e.level == "high-precision" and e.digits is not None]
     if digits:
@@ -72,8 +72,8 @@ def to_table(report: Report, details: bool = False) -> str:
         if r.cited:
             strongest += " (cited)"
         samples = sum(e.samples for e in r.evidence)
-        rows.append((r.label, _clip(r.title, 46), r.status, strongest, _residual_cell(r),
-                     _hp_cell(r), str(samples), f"{r.seconds:.2f}s"))
+        rows.append((r.label, _clip(r.title, 46), r.status, strongest, residual_cell(r),
+                     hp_digits_cell(r), str(samples), f"{r.seconds:.2f}s"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for k, row in enumerate(rows):

@@ -62,6 +62,8 @@ class PaperLatexPrinter(LatexPrinter):
         return head + ("_" + _sub(sub) if sub else "")
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if "\\" in expr.name:  # a symbol whose name is already LaTeX: print it as it is
+            return expr.name
         base, _, sub = expr.name.partition("_")
         if base == "lambda" and sub:
             return r"\lambda_" + _sub(sub)

@@ -1,0 +1,92 @@
+"""Compiling the appendix with ``latexmk -pdf``.
+
+The ``.tex`` files are copied into a temporary directory, compiled there (so the
+auxiliary files never clutter the output directory) and the PDF is moved next to the
+``.tex`` atomically.  Without ``latexmk`` on ``PATH`` :class:`LatexmkMissing` is raised
+(the CLI turns it into exit code 2 with the Debian packages to install).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ufm_sym.appendix.templating import latex_environment
+from ufm_sym.appendix.writing import atomic_write_bytes
+
+__all__ = ["INSTALL_HINT", "LatexCompileError", "LatexmkMissing", "compile_pdf", "latexmk"]
+
+INSTALL_HINT = ("latexmk was not found on PATH; install the Debian packages "
+                "`latexmk texlive-latex-extra` (apt-get install latexmk texlive-latex-extra)")
+TIMEOUT_S = 600
+
+
+class LatexmkMissing(RuntimeError):
+    """``latexmk`` is not on ``PATH``."""
+
+    def __str__(self) -> str:
+        return INSTALL_HINT
+
+
+class LatexCompileError(RuntimeError):
+    """LaTeX failed; the message quotes the first error of the log."""
+
+
+def latexmk() -> str | None:
+    """The path of ``latexmk`` on ``PATH``, or ``None``."""
+    return shutil.which("latexmk")
+
+
+def _first_error(log: str) -> str:
+    for line in log.splitlines():
+        if line.startswith("!") or re.match(r"^[^:\s]+\.tex:\d+:", line):
+            return line.strip()
+    return "see the log"
+
+
+def compile_pdf(tex: str | os.PathLike[str], pdf: str | os.PathLike[str] | None = None, *,
+                preamble: str | os.PathLike[str] | None = None,
+                timeout: float = TIMEOUT_S) -> Path:
+    """Compile ``tex`` to ``pdf`` (default: next to it, suffix ``.pdf``).
+
+    With ``preamble`` (a ``--body-only`` appendix) a wrapper document inputs the
+    preamble file and the body.  On failure the LaTeX log is copied next to the PDF
+    (``.log``) and :class:`LatexCompileError` names the first error.
+    """
+    exe = latexmk()
+    if exe is None:
+        raise LatexmkMissing()
+    tex = Path(tex)
+    pdf = Path(pdf) if pdf is not None else tex.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="ufm-sym-latex-") as tmp:
+        work = Path(tmp)
+        shutil.copyfile(tex, work / tex.name)
+        main = tex.name
+        if preamble is not None:
+            preamble = Path(preamble)
+            shutil.copyfile(preamble, work / preamble.name)
+            wrapper = latex_environment().get_template("pdf-wrapper.tex.j2").render(
+                preamble=preamble.stem, body=tex.stem)
+            main = "ufm-sym-document.tex"
+            (work / main).write_text(wrapper, encoding="utf-8")
+        cmd = [exe, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+               "-quiet", main]
+        try:
+            proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True,
+                                  timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise LatexCompileError(f"latexmk took longer than {timeout:g} s") from None
+        built = work / (Path(main).stem + ".pdf")
+        if proc.returncode != 0 or not built.exists():
+            log_file = work / (Path(main).stem + ".log")
+            log = log_file.read_text(errors="replace") if log_file.exists() else \
+                proc.stdout + proc.stderr
+            log_out = pdf.with_suffix(".log")
+            atomic_write_bytes(log_out, log.encode("utf-8"))
+            raise LatexCompileError(f"latexmk failed ({_first_error(log)}); log: {log_out}")
+        atomic_write_bytes(pdf, built.read_bytes())
+    return pdf

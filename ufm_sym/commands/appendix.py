@@ -1,0 +1,124 @@
+"""``ufm-sym appendix --out DIR [--pdf] [--body-only] [--dps 50] [LABEL ...]``: the
+LaTeX appendix of the claims, with their evidence and the dependency graph."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ufm_sym.model import UFMInputError
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "appendix",
+        help="write the LaTeX appendix of the claims (statements, derivations, evidence)",
+        description=(
+            "Run the claims (all, or the named ones and their dependencies) and write "
+            "DIR/appendix.tex: for each claim in paper order its label, title, statement, "
+            "hypotheses and derivation printed from SymPy, the claims it uses, and its "
+            "evidence table; plus the dependency graph (TikZ).  By default a "
+            "self-contained document; with --body-only the body to \\input into a paper, "
+            "with DIR/ufm-sym-preamble.tex for the paper's preamble.  Files are written "
+            "atomically.  Exit 0 if every claim passed, 1 if one did not (the appendix "
+            "is written and shows it), 2 on bad input or without latexmk for --pdf."
+        ),
+    )
+    p.add_argument("labels", nargs="*", metavar="LABEL", help="claim labels, e.g. thm:1.1")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output directory (created if missing)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also compile DIR/appendix.pdf with latexmk -pdf (Debian: latexmk "
+                        "texlive-latex-extra)")
+    p.add_argument("--body-only", action="store_true",
+                   help="write the body only, and DIR/ufm-sym-preamble.tex")
+    p.add_argument("--no-run", action="store_true",
+                   help="do not run the claims: statements and derivations only")
+    p.add_argument("--label-prefix", default="ufm:", metavar="PREFIX",
+                   help="prefix of the \\label of each claim (default 'ufm:', e.g. "
+                        "\\label{ufm:eq:3.4}; keeps clear of the paper's own labels)")
+    p.add_argument("--dps", type=int, default=50,
+                   help="mpmath decimal digits for high-precision evidence (default 50)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every sampled point (default 0)")
+    p.add_argument("--samples", type=int, default=100,
+                   help="float64 critical points per numeric check (default 100)")
+    p.add_argument("--json", action="store_true",
+                   help="print the written files and the outcome as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """The options shared with ``verify``: ``--dps``, ``--samples`` and ``--seed``."""
+    from ufm_sym.commands.verify import MAX_DPS, MIN_DPS
+
+    if not MIN_DPS <= args.dps <= MAX_DPS:
+        raise UFMInputError(f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS}")
+    if args.samples < 1:
+        raise UFMInputError(f"--samples: {args.samples} must be >= 1")
+    if args.seed < 0:
+        raise UFMInputError(f"--seed: {args.seed} must be >= 0")
+
+
+def resolve_labels(registry: Any, labels: list[str]) -> list[str] | None:
+    """The closure of ``labels`` in paper order (``None``: all); unknown -> exit 2."""
+    from ufm_sym.claims import UnknownLabelError
+
+    if not labels:
+        return None
+    try:
+        return registry.closure(labels)
+    except UnknownLabelError as exc:
+        raise UFMInputError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf
+    from ufm_sym.appendix.write import write_appendix
+    from ufm_sym.appendix.writing import ensure_writable_dir
+    from ufm_sym.claims import VerifyContext, load_registry
+
+    check_run_options(args)
+    registry = load_registry()
+    labels = resolve_labels(registry, args.labels)
+    out_dir = ensure_writable_dir(args.out)  # fail before the (long) run
+    report = None
+    if not args.no_run:
+        from ufm_sym import report as report_mod
+
+        ctx = VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)
+        report = report_mod.run_with_progress(registry, ctx, labels)
+    files = write_appendix(out_dir, registry, report, labels, body_only=args.body_only,
+                           label_prefix=args.label_prefix)
+    error: str | None = None
+    if args.pdf:
+        try:
+            files.pdf = compile_pdf(files.tex, out_dir / "appendix.pdf",
+                                    preamble=files.preamble)
+        except LatexmkMissing as exc:
+            raise UFMInputError(f"--pdf: {exc} ({files.tex} was written)") from None
+        except LatexCompileError as exc:
+            error = f"--pdf: {exc}"
+    failures = report.failures() if report is not None else []
+    if args.json:
+        json.dump({
+            "tex": str(files.tex),
+            "preamble": str(files.preamble) if files.preamble else None,
+            "pdf": str(files.pdf) if files.pdf else None,
+            "ran": report is not None,
+            "passed": report.passed if report is not None else None,
+            "failures": [r.label for r in failures],
+            "error": error,
+        }, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for path in (files.tex, files.preamble, files.pdf):
+            if path is not None:
+                print(f"wrote {path}")
+    if error:
+        sys.stderr.write(f"ufm-sym appendix: error: {error}\n")
+    if failures:
+        names = ", ".join(f"{r.label} ({r.status})" for r in failures)
+        sys.stderr.write(f"ufm-sym appendix: {len(failures)} claim(s) did not pass: {names}\n")
+    return 1 if (error or failures) else 0

@@ -1,0 +1,95 @@
+"""``ufm-sym graph --out FILE [--dps 50] [LABEL ...]``: the proof's dependency graph,
+each claim coloured by the strongest evidence that passed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ufm_sym.model import UFMInputError
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "graph",
+        help="draw the dependency graph of the claims, coloured by their evidence",
+        description=(
+            "Run the claims (all, or the named ones and their dependencies) and draw the "
+            "registry's `uses` edges as a layered graph: green by the strongest evidence "
+            "that passed (symbolic, certified, high-precision, numeric), red when a claim "
+            "failed, red and hatched when a claim it uses did not pass; ellipses are "
+            "cited results.  FILE ends in .svg, .html (the SVG and a table of the claims), "
+            ".png or .pdf; it is written atomically.  Exit 0 if every claim passed, 1 if "
+            "one did not (the graph is written and shows it), 2 on bad input."
+        ),
+    )
+    p.add_argument("labels", nargs="*", metavar="LABEL", help="claim labels, e.g. thm:1.1")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="output file: .svg, .html, .png or .pdf")
+    p.add_argument("--no-run", action="store_true",
+                   help="do not run the claims: draw the structure only (grey nodes)")
+    p.add_argument("--title", default=None, help="a title drawn above the graph")
+    p.add_argument("--dps", type=int, default=50,
+                   help="mpmath decimal digits for high-precision evidence (default 50)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every sampled point (default 0)")
+    p.add_argument("--samples", type=int, default=100,
+                   help="float64 critical points per numeric check (default 100)")
+    p.add_argument("--json", action="store_true",
+                   help="print the graph (nodes, styles, edges, layers) as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def _check_out(path: str) -> Path:
+    from ufm_sym.appendix.writing import ensure_writable_dir
+    from ufm_sym.graph import FORMATS
+
+    out = Path(path)
+    if out.suffix.lower() not in FORMATS:
+        raise UFMInputError(f"--out: {path!r} has an unknown format (expected a file ending "
+                            f"in {', '.join(FORMATS)})")
+    if out.is_dir():
+        raise UFMInputError(f"--out: {path!r} is a directory (expected a file)")
+    ensure_writable_dir(out.parent if str(out.parent) else ".")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ufm_sym.claims import VerifyContext, load_registry
+    from ufm_sym.commands.appendix import check_run_options, resolve_labels
+    from ufm_sym.graph import build_graph, write_graph
+
+    check_run_options(args)
+    out = _check_out(args.out)
+    registry = load_registry()
+    labels = resolve_labels(registry, args.labels)
+    report = None
+    if args.no_run:
+        graph = build_graph(registry, labels=labels)
+    else:
+        from ufm_sym import report as report_mod
+
+        ctx = VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)
+        report = report_mod.run_with_progress(registry, ctx, labels)
+        graph = build_graph(registry, report)
+    try:
+        write_graph(graph, out, title=args.title)
+    except OSError as exc:
+        raise UFMInputError(f"--out: cannot write {args.out!r} "
+                            f"({exc.strerror or type(exc).__name__})") from None
+    if args.json:
+        data = graph.to_json()
+        data["out"] = str(out)
+        data["passed"] = report.passed if report is not None else None
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"wrote {out}")
+    failures = report.failures() if report is not None else []
+    if failures:
+        names = ", ".join(f"{r.label} ({r.status})" for r in failures)
+        sys.stderr.write(f"ufm-sym graph: {len(failures)} claim(s) did not pass: {names}\n")
+        return 1
+    return 0

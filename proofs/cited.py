@@ -168,7 +168,7 @@ def register(registry: Registry) -> None:
                                                               "row-norm spread + ||b - b 1||"))
     c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq15_residual,
                                                                "row-norm spread + ||b - b 1||"))
-    hk, wk = sp.MatrixSymbol("h_k_i", W.shape[1], 1), sp.MatrixSymbol("w^k", 1, W.shape[1])
+    hk, wk = sp.MatrixSymbol("h_{k,i}", W.shape[1], 1), sp.MatrixSymbol("w^k", 1, W.shape[1])
     c = registry.claim(
         "eq:1.6", "[13]: features collapse onto the classifier rows and are centred",
         cited=True, section="1", uses=("eq:1.3",),

@@ -82,6 +82,7 @@ from ufm_sym.highprec.evaluate import (
 from ufm_sym.highprec.linalg import null_vector, singular_values, svd
 from ufm_sym.highprec.refine import refine_critical_point
 from ufm_sym.model import Problem, UFMInputError
+from ufm_sym.precision import MAX_DPS, MIN_DPS
 
 __all__ = [
     "EIG_METHODS",
@@ -108,8 +109,6 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("global_min", "strict_saddle", "not_critical", "undecided")
-MIN_DPS = 30
-MAX_DPS = 1000
 SLACK_DIGITS = 5
 """Digits of slack between the precision of a point and its margin."""
 FLOAT_DIGITS = 15

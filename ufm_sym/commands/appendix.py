@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from ufm_sym.commands.run_options import add_run_options, context_from, resolve_labels
 from ufm_sym.model import UFMInputError
 
 
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
             "is written and shows it), 2 on bad input or without latexmk for --pdf."
         ),
     )
-    p.add_argument("labels", nargs="*", metavar="LABEL", help="claim labels, e.g. thm:1.1")
+    add_run_options(p, "thm:1.1")
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output directory (created if missing)")
     p.add_argument("--pdf", action="store_true",
@@ -39,47 +40,18 @@ def register(subparsers: Any) -> None:
     p.add_argument("--label-prefix", default="ufm:", metavar="PREFIX",
                    help="prefix of the \\label of each claim (default 'ufm:', e.g. "
                         "\\label{ufm:eq:3.4}; keeps clear of the paper's own labels)")
-    p.add_argument("--dps", type=int, default=50,
-                   help="mpmath decimal digits for high-precision evidence (default 50)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every sampled point (default 0)")
-    p.add_argument("--samples", type=int, default=100,
-                   help="float64 critical points per numeric check (default 100)")
     p.add_argument("--json", action="store_true",
                    help="print the written files and the outcome as JSON on stdout")
     p.set_defaults(func=run)
-
-
-def check_run_options(args: argparse.Namespace) -> None:
-    """The options shared with ``verify``: ``--dps``, ``--samples`` and ``--seed``."""
-    from ufm_sym.commands.verify import MAX_DPS, MIN_DPS
-
-    if not MIN_DPS <= args.dps <= MAX_DPS:
-        raise UFMInputError(f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS}")
-    if args.samples < 1:
-        raise UFMInputError(f"--samples: {args.samples} must be >= 1")
-    if args.seed < 0:
-        raise UFMInputError(f"--seed: {args.seed} must be >= 0")
-
-
-def resolve_labels(registry: Any, labels: list[str]) -> list[str] | None:
-    """The closure of ``labels`` in paper order (``None``: all); unknown -> exit 2."""
-    from ufm_sym.claims import UnknownLabelError
-
-    if not labels:
-        return None
-    try:
-        return registry.closure(labels)
-    except UnknownLabelError as exc:
-        raise UFMInputError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
     from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf
     from ufm_sym.appendix.write import write_appendix
     from ufm_sym.appendix.writing import ensure_writable_dir
-    from ufm_sym.claims import VerifyContext, load_registry
+    from ufm_sym.claims import load_registry
 
-    check_run_options(args)
+    ctx = context_from(args)
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
     out_dir = ensure_writable_dir(args.out)  # fail before the (long) run
@@ -87,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_run:
         from ufm_sym import report as report_mod
 
-        ctx = VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)
         report = report_mod.run_with_progress(registry, ctx, labels)
     files = write_appendix(out_dir, registry, report, labels, body_only=args.body_only,
                            label_prefix=args.label_prefix)

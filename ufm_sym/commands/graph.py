@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ufm_sym.commands.run_options import add_run_options, context_from, resolve_labels
 from ufm_sym.model import UFMInputError
 
 
@@ -26,17 +27,12 @@ def register(subparsers: Any) -> None:
             "one did not (the graph is written and shows it), 2 on bad input."
         ),
     )
-    p.add_argument("labels", nargs="*", metavar="LABEL", help="claim labels, e.g. thm:1.1")
+    add_run_options(p, "thm:1.1")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="output file: .svg, .html, .png or .pdf")
     p.add_argument("--no-run", action="store_true",
                    help="do not run the claims: draw the structure only (grey nodes)")
     p.add_argument("--title", default=None, help="a title drawn above the graph")
-    p.add_argument("--dps", type=int, default=50,
-                   help="mpmath decimal digits for high-precision evidence (default 50)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every sampled point (default 0)")
-    p.add_argument("--samples", type=int, default=100,
-                   help="float64 critical points per numeric check (default 100)")
     p.add_argument("--json", action="store_true",
                    help="print the graph (nodes, styles, edges, layers) as JSON on stdout")
     p.set_defaults(func=run)
@@ -57,11 +53,10 @@ def _check_out(path: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ufm_sym.claims import VerifyContext, load_registry
-    from ufm_sym.commands.appendix import check_run_options, resolve_labels
+    from ufm_sym.claims import load_registry
     from ufm_sym.graph import build_graph, write_graph
 
-    check_run_options(args)
+    ctx = context_from(args)
     out = _check_out(args.out)
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
@@ -71,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         from ufm_sym import report as report_mod
 
-        ctx = VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)
         report = report_mod.run_with_progress(registry, ctx, labels)
         graph = build_graph(registry, report)
     try:

@@ -7,10 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ufm_sym.model import UFMInputError
-
-MIN_DPS = 30
-MAX_DPS = 1000
+from ufm_sym.commands.run_options import add_run_options, context_from, resolve_labels
 
 
 def register(subparsers: Any) -> None:
@@ -23,13 +20,7 @@ def register(subparsers: Any) -> None:
             "blocked by a failing dependency."
         ),
     )
-    p.add_argument("labels", nargs="*", metavar="LABEL", help="claim labels, e.g. lem:3.1")
-    p.add_argument("--dps", type=int, default=50,
-                   help=f"mpmath decimal digits for high-precision evidence "
-                        f"({MIN_DPS}..{MAX_DPS}, default 50)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every sampled point (default 0)")
-    p.add_argument("--samples", type=int, default=100,
-                   help="float64 critical points per numeric check (default 100, >= 1)")
+    add_run_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument("--details", action="store_true",
                    help="also list every piece of evidence under its claim")
@@ -39,25 +30,15 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ufm_sym import report
-    from ufm_sym.claims import UnknownLabelError, VerifyContext, load_registry
+    from ufm_sym.claims import load_registry
 
-    if not MIN_DPS <= args.dps <= MAX_DPS:
-        raise UFMInputError(
-            f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS} (too low to decide the "
-            f"high-precision checks)" if args.dps < MIN_DPS else
-            f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS}")
-    if args.samples < 1:
-        raise UFMInputError(f"--samples: {args.samples} must be >= 1")
+    ctx = context_from(args)
     registry = load_registry()
     if args.list:
         for claim in registry:
             print(f"{claim.label:12s} {claim.title}")
         return 0
-    try:
-        labels = registry.closure(args.labels) if args.labels else None
-    except UnknownLabelError as exc:
-        raise UFMInputError(str(exc)) from None
-    ctx = VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)
+    labels = resolve_labels(registry, args.labels)
     result = report.run_with_progress(registry, ctx, labels)
     if args.json:
         json.dump(report.to_json(result), sys.stdout, indent=2)

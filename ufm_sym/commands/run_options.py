@@ -1,0 +1,56 @@
+"""The options shared by the commands that run claims (``verify``, ``appendix``,
+``graph``): ``--dps``, ``--seed``, ``--samples`` and the LABEL arguments."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ufm_sym.model import UFMInputError
+from ufm_sym.precision import MAX_DPS, MIN_DPS
+
+
+def add_run_options(p: argparse.ArgumentParser, label_example: str = "lem:3.1") -> None:
+    """LABEL ..., --dps, --seed and --samples."""
+    p.add_argument("labels", nargs="*", metavar="LABEL",
+                   help=f"claim labels, e.g. {label_example} (default: every claim)")
+    p.add_argument("--dps", type=int, default=50,
+                   help=f"mpmath decimal digits for high-precision evidence "
+                        f"({MIN_DPS}..{MAX_DPS}, default 50)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every sampled point (default 0)")
+    p.add_argument("--samples", type=int, default=100,
+                   help="float64 critical points per numeric check (default 100, >= 1)")
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """Refuse a --dps, --samples or --seed that cannot give a decision."""
+    if args.dps < MIN_DPS:
+        raise UFMInputError(f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS} (too low "
+                            f"to decide the high-precision checks)")
+    if args.dps > MAX_DPS:
+        raise UFMInputError(f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS}")
+    if args.samples < 1:
+        raise UFMInputError(f"--samples: {args.samples} must be >= 1")
+    if args.seed < 0:
+        raise UFMInputError(f"--seed: {args.seed} must be >= 0")
+
+
+def resolve_labels(registry: Any, labels: list[str]) -> list[str] | None:
+    """The closure of ``labels`` in paper order (``None``: every claim); an unknown
+    label is bad input."""
+    from ufm_sym.claims import UnknownLabelError
+
+    if not labels:
+        return None
+    try:
+        return registry.closure(labels)
+    except UnknownLabelError as exc:
+        raise UFMInputError(str(exc)) from None
+
+
+def context_from(args: argparse.Namespace) -> Any:
+    """The :class:`~ufm_sym.claims.VerifyContext` of the checked options."""
+    from ufm_sym.claims import VerifyContext
+
+    check_run_options(args)
+    return VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)

@@ -127,31 +127,37 @@ def _numeric_minimizer_evidence(ctx: VerifyContext, fn: Any, what: str) -> Evide
                                   f"K up to 10")
 
 
-def lemma_c4_evidence(ctx: VerifyContext, loss: str) -> Evidence:
-    """[13, Lemma C.4] at every hp critical point that meets the criterion: its value is
-    the global value (closed form), and no random point goes below that value."""
+def lemma_c4_evidence(ctx: VerifyContext, loss: str, records: Any = None,
+                      what: str = "||grad g|| <= sqrt(lW lH)") -> Evidence:
+    """[13, Lemma C.4] / Prop. 4.1 at every hp critical point that meets the criterion
+    (``records``: the default ones of ``loss``): its value is the global value (closed
+    form), and no seeded random point of the same problem goes below that value."""
     from proofs.landscape import classify_record
     from ufm_sym.closed_form import global_value
     from ufm_sym.highprec.evaluate import objective
 
-    recs = [r for r in C.hp_records(ctx, loss) if classify_record(r, ctx).in_C1]
+    pool = C.hp_records(ctx, loss) if records is None else records
+    recs = [r for r in pool if classify_record(r, ctx).in_C1]
     worst = mpmath.mpf(0)
     below = []
     with mpmath.workdps(ctx.dps):
         for rec in recs:
             worst = max(worst, abs(rec.value - global_value(rec.problem, dps=ctx.dps)))
-        for rec in recs[:4]:
-            fstar = global_value(rec.problem, dps=ctx.dps)
-            for x_f in C.random_points(rec.problem, 5, ctx.seed, scale=0.5):
-                if objective(rec.problem, C.float_to_mp_point(rec.problem, x_f)) < fstar:
-                    below.append(rec.problem.describe())
+        for p in dict.fromkeys(r.problem for r in recs):
+            fstar = global_value(p, dps=ctx.dps)
+            for x_f in C.random_points(p, 3, ctx.seed, scale=0.5):
+                if objective(p, C.float_to_mp_point(p, x_f)) < fstar:
+                    below.append(p.describe())
         ev = Evidence.from_residual(
             "high-precision", worst, C.hp_tolerance(ctx), len(recs),
-            f"|f - f*| at the {len(recs)} critical points meeting ||grad g|| <= sqrt(lW lH); "
-            "no random point below f*")
+            f"|f - f*| at the {len(recs)} critical points meeting {what}; no random point "
+            "below f*")
     if below:
         ev.passed = False
-        ev.detail += "; random point below f* for " + below[0]
+        ev.detail += "; a random point is below f* for " + below[0]
+    if not recs:
+        ev.passed = False
+        ev.detail += "; no point meets the criterion"
     return ev
 
 

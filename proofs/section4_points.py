@@ -683,26 +683,10 @@ def split_evidence(ctx: VerifyContext) -> Evidence:
 
 def prop41_evidence(ctx: VerifyContext) -> Evidence:
     """Prop. 4.1 at every point meeting (4.1): f = f* (the closed form of [12]); no
-    seeded random point goes below f*."""
-    from proofs.landscape import classify_record
-    from ufm_sym.closed_form import global_value
-    from ufm_sym.highprec.evaluate import objective
+    seeded random point goes below f* ([13, Lemma C.4] over the Section 4 points)."""
+    from proofs.cited import lemma_c4_evidence
 
-    recs = [r for r in records(ctx) if classify_record(r, ctx).in_C1]
-    below = []
-    with mpmath.workdps(ctx.dps):
-        for p in {r.problem for r in recs}:
-            fstar = global_value(p, dps=ctx.dps)
-            for x_f in C.random_points(p, 3, ctx.seed, scale=0.5):
-                if objective(p, C.float_to_mp_point(p, x_f)) < fstar:
-                    below.append(p.describe())
-    ev = evidence_over(ctx, recs, lambda r: r.value - global_value(r.problem, dps=ctx.dps),
-                   f"|f - f*| at the {len(recs)} critical points meeting (4.1); no random point "
-                   "below f*")
-    if below:
-        ev.passed = False
-        ev.detail += "; a random point is below f* for " + below[0]
-    return ev
+    return lemma_c4_evidence(ctx, "mse", records(ctx), what="(4.1)")
 
 
 def theorem_extra_evidence(ctx: VerifyContext) -> Evidence:

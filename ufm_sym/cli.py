@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UFMInputError as exc:
         sys.stderr.write(f"ufm-sym {args.command}: error: {exc}\n")
         return 2
+    except MemoryError:
+        sys.stderr.write(f"ufm-sym {args.command}: error: out of memory: the problem is too "
+                         f"large for this machine (reduce K, n or d)\n")
+        return 2
     except KeyboardInterrupt:  # pragma: no cover - interactive
         sys.stderr.write("ufm-sym: interrupted\n")
         return 130

@@ -319,8 +319,34 @@ def _shape(text: str, node: ast.AST) -> Shape:
         if not (_scalarish(a) and _scalarish(b)):
             raise _err(f"'**' needs scalars, got {_fmt(a)} ** {_fmt(b)} in '{seg}' "
                        "(use @ for matrix products)")
+        exponent = _literal_value(node.right)
+        if exponent is None:
+            raise _err(f"the exponent in '{seg}' must be a number (such as 2, -1 or 1/2)")
+        if abs(exponent) > MAX_EXPONENT:
+            raise _err(f"the power in '{seg}' is too large (exponents up to {MAX_EXPONENT})")
         return None
     raise _err(f"'{seg}' is not allowed")  # pragma: no cover - validated before
+
+
+#: the largest |exponent| of ``**``: bigger ones only exhaust time or memory
+MAX_EXPONENT = 64
+
+
+def _literal_value(node: ast.AST) -> float | None:
+    """The value of a number written with literals, signs and ``/`` (e.g. ``-1/2``),
+    or None when the node is not such a literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not \
+            isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        v = _literal_value(node.operand)
+        return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        num, den = _literal_value(node.left), _literal_value(node.right)
+        if num is None or den is None or den == 0:
+            return None
+        return num / den
+    return None
 
 
 # -------------------------------------------------------------- evaluation

@@ -535,7 +535,7 @@ def write_graph(graph: DependencyGraph, path: str | os.PathLike[str],
                 title: str | None = None) -> Path:
     """Write the drawing to ``path`` (format by suffix: ``.svg``, ``.html``, ``.png``,
     ``.pdf``) atomically: a failed write leaves no partial file."""
-    from ufm_sym.appendix.writing import atomic_write_bytes, atomic_write_text
+    from ufm_sym.atomic_write import atomic_write_bytes, atomic_write_text
 
     out = Path(path)
     suffix = out.suffix.lower()

@@ -41,6 +41,11 @@ LOSSES: tuple[str, ...] = ("ce", "mse")
 LOSS_NAMES: dict[str, str] = {"ce": "cross-entropy (1.3)", "mse": "mean squared error (1.4)"}
 
 
+#: numbers beyond 10^+-MAX_DECIMAL_EXPONENT are refused: as exact rationals they would
+#: only exhaust time and memory (and no weight decay or entry of a point needs them)
+MAX_DECIMAL_EXPONENT = 10000
+
+
 class UFMInputError(ValueError):
     """Bad input: the message names the offending value (the CLI exits with 2)."""
 
@@ -99,6 +104,9 @@ def _rational_from_text(text: str, name: str) -> sp.Rational:
         raise UFMInputError(f"{name}: {text!r} is not a number") from None
     if not dec.is_finite():
         raise UFMInputError(f"{name}: {text!r} is not a finite number")
+    if dec != 0 and not -MAX_DECIMAL_EXPONENT <= dec.adjusted() <= MAX_DECIMAL_EXPONENT:
+        raise UFMInputError(f"{name}: {text!r} is out of range (decimal exponents up to "
+                            f"+-{MAX_DECIMAL_EXPONENT})")
     frac = Fraction(dec)
     return sp.Rational(frac.numerator, frac.denominator)
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ufm_sym.appendix.templating import latex_environment
-from ufm_sym.appendix.writing import atomic_write_bytes
+from ufm_sym.atomic_write import atomic_write_bytes
 
 __all__ = ["INSTALL_HINT", "LatexCompileError", "LatexmkMissing", "compile_pdf", "latexmk"]
 

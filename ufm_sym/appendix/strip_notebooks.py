@@ -56,7 +56,7 @@ def strip_file(path: str | Path, check: bool = False) -> bool:
     nb = json.loads(p.read_text(encoding="utf-8"))
     changed = strip(nb)
     if changed and not check:
-        from ufm_sym.appendix.writing import atomic_write_text
+        from ufm_sym.atomic_write import atomic_write_text
 
         atomic_write_text(p, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return changed

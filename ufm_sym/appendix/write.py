@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ufm_sym.appendix.render import PREAMBLE_NAME, render_appendix, render_preamble
-from ufm_sym.appendix.writing import atomic_write_text, ensure_writable_dir
+from ufm_sym.atomic_write import atomic_write_text, ensure_writable_dir
 from ufm_sym.claims import Registry, Report
 
 __all__ = ["TEX_NAME", "AppendixFiles", "write_appendix"]

@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf
     from ufm_sym.appendix.write import write_appendix
-    from ufm_sym.appendix.writing import ensure_writable_dir
+    from ufm_sym.atomic_write import ensure_writable_dir
     from ufm_sym.claims import load_registry
 
     ctx = context_from(args)

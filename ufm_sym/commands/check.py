@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         _check_dps(args.dps)
     except UFMInputError as exc:
         raise UFMInputError(f"--{exc}") from None
+    if args.seed < 0:
+        raise UFMInputError(f"--seed: {args.seed} must be >= 0")
     loss = str(args.loss).strip().lower()
     if loss not in ("ce", "mse"):
         raise UFMInputError(f"--loss: unknown loss {args.loss!r} (expected ce or mse)")

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def _check_out(path: str) -> Path:
-    from ufm_sym.appendix.writing import ensure_writable_dir
+    from ufm_sym.atomic_write import ensure_writable_dir
     from ufm_sym.graph import FORMATS
 
     out = Path(path)

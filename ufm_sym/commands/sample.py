@@ -132,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
     problem = problem_from_args(args)
     if args.count < 1:
         raise UFMInputError(f"--count: {args.count} must be >= 1")
+    if args.plots:
+        from ufm_sym.atomic_write import ensure_writable_dir
+
+        ensure_writable_dir(args.plots, "--plots")  # before the samples, not after
     kinds = parse_kinds(args.kinds)
     be = get_backend(args.backend, args.device)
     jobs = plan(problem, kinds, args.count, args.seed)

@@ -83,9 +83,11 @@ def register(subparsers: Any) -> None:
 def load_grid(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UFMInputError(f"GRID: cannot read {str(path)!r} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UFMInputError(f"GRID: {str(path)!r} is not UTF-8 text") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -105,6 +107,15 @@ def _as_list(v: Any, key: str) -> list[Any]:
     return [v]
 
 
+def _kinds_list(value: Any, key: str) -> list[str]:
+    """``kinds`` as a list of names: a list of strings or one comma-separated string."""
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    if isinstance(value, list) and all(isinstance(k, str) for k in value):
+        return value
+    raise UFMInputError(f"GRID: {key} {value!r} must be a list of strings")
+
+
 def expand_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The cells of a grid: dicts with the problem, seed, count and kinds, validated."""
     from ufm_sym.numeric.sampling import plan
@@ -113,9 +124,7 @@ def expand_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(base_seed, int) or isinstance(base_seed, bool):
         raise UFMInputError(f"GRID: seed {base_seed!r} is not an integer")
     count = data.get("count", 1)
-    kinds = data.get("kinds", ["global", "origin", "saddle"])
-    if isinstance(kinds, str):
-        kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+    kinds = _kinds_list(data.get("kinds", ["global", "origin", "saddle"]), "kinds")
     raw: list[dict[str, Any]] = []
     grid = data.get("grid")
     if grid is not None:
@@ -148,9 +157,7 @@ def expand_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
         cell_count = c.get("count", count)
         if not isinstance(cell_count, int) or cell_count < 1:
             raise UFMInputError(f"GRID: count {cell_count!r} must be an integer >= 1")
-        cell_kinds = c.get("kinds", kinds)
-        if isinstance(cell_kinds, str):
-            cell_kinds = [k.strip() for k in cell_kinds.split(",") if k.strip()]
+        cell_kinds = _kinds_list(c.get("kinds", kinds), "cells.kinds")
         seed = c.get("seed")
         if seed is None:
             seed = derived_seed(base_seed, p)

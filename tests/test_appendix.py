@@ -343,7 +343,7 @@ def test_cli_requires_out(capsys):
 
 @pytest.mark.parametrize("module", [
     "ufm_sym.appendix.escape", "ufm_sym.appendix.render", "ufm_sym.appendix.templating",
-    "ufm_sym.appendix.writing", "ufm_sym.appendix.notebook",
+    "ufm_sym.atomic_write", "ufm_sym.appendix.notebook",
     "ufm_sym.appendix.strip_notebooks",
 ])
 def test_doctests(module):

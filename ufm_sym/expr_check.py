@@ -804,6 +804,7 @@ class CheckReport:
     symbolic: SymbolicProof
     settings: tuple[str, ...]
     seconds: float = 0.0
+    seed: int = 0
 
     @property
     def holds(self) -> bool:
@@ -824,7 +825,8 @@ class CheckReport:
         return {
             "schema": 1, "tool": "ufm-sym", "command": "check", "version": __version__,
             "expression": self.expression, "loss": self.loss, "at": self.at,
-            "dps": self.dps, "tolerance": mpmath.nstr(self.tolerance, 3),
+            "dps": self.dps, "seed": self.seed, "backend": "mpmath",
+            "tolerance": mpmath.nstr(self.tolerance, 3),
             "tolerance_rule": "relative residual ||lhs - rhs|| / max(1, largest top-level "
                               "term) <= 10^-(dps - 10)",
             "holds": self.holds, "points": len(self.points), "settings": list(self.settings),
@@ -968,7 +970,8 @@ def check_identity(expression: str, loss: str, at: str = "critical", K: int | No
     if not results:
         raise UFMInputError(f"--at {at}: no such points in these settings")
     proof = prove_symbolically(parsed, loss)
-    return CheckReport(expression=parsed.text, loss=loss, at=at, dps=dps, tolerance=tol,
+    return CheckReport(seed=seed, expression=parsed.text, loss=loss, at=at, dps=dps,
+                       tolerance=tol,
                        points=tuple(results), symbolic=proof,
                        settings=tuple(_setting_name(p) for p in settings),
                        seconds=time.perf_counter() - t0)

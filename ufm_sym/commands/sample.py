@@ -162,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
 
         out = {
             "command": "sample", "version": __version__, "seed": args.seed,
-            "backend": be.name, "device": be.device, "problem": problem.to_dict(),
+            "dps": None, "precision": "float64", "backend": be.name, "device": be.device,
+            "problem": problem.to_dict(),
             "theorem": problem.theorem_note(), "kinds": kinds, "count": args.count,
             "global_value": closed_form_global_value(problem),
             "passed": ok, "n_samples": len(records),

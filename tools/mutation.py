@@ -1,0 +1,1139 @@
+#!/usr/bin/env python
+"""Mutation testing of the proofs: is a wrong formula, constant or sign caught?
+
+A small AST mutation tool of our own (no mutmut).  It reads ``proofs/*.py`` (and, with
+``--engine``, the symbolic engine files), generates *mutants* -- one small change each
+-- in the code that builds SymPy statements and expressions or evaluates residuals,
+applies each mutant to a temporary COPY of the working tree, and runs the claim
+registry of the copy (``load_registry()`` with ``VerifyContext(numeric_samples=10)``)
+until a check fails.  A mutant is
+
+* **killed** when a claim's check fails or raises (or the proofs no longer import or
+  register: "broken");
+* **killed by the snapshots** when every claim still passes but the derivation
+  snapshots (``python -m ufm_sym.snapshots --check``, ``tests/test_snapshots.py``)
+  change: a wrong statement that no evidence looks at is caught by the snapshot test;
+* a **timeout** when the run exceeds ``--timeout`` seconds (counted as killed,
+  reported separately);
+* a **survivor** otherwise.  ``docs/mutation-report.md`` lists every survivor with its
+  location and, where known, why it is harmless or which check would catch it.
+
+Mutation operators (``--list`` shows each mutant)::
+
+    sign-unary   -x -> x                        sign-binop  a + b <-> a - b
+    negate       rhs of Eq/Le/... and of identity/reduction evidence, formula returns -> -(rhs)
+    const        2 -> 1, 1 -> 2, 0 -> 1, n -> n + 1; floats x -> 2 x (0.25 -> 0.5)
+    rational     Rational(1, 4) -> Rational(1, 2), Rational(1, 2) -> 1, S.Half -> S.One
+    div-mul      a / N -> a * N
+    swap         A * B -> B * A for matrix-like A, B (names such as W, H, G, D_W, W.T)
+    drop         a + b -> a, a + b -> b, a - b -> -b
+
+Left alone: docstrings, strings and f-strings (detail text), imports, decorators,
+default arguments, subscripts, ``raise``/``assert``, the sizes a check loops over
+(``for K in (2, 3, 5)``), the scale of random starts, the arguments of calls that only
+format or size things (``round``, ``range``, ``Problem(...)``, ``random_points``,
+``format_residual``, ...), tolerances and margins (assignments and functions whose name
+contains tol, margin, dps, digits, seed, samples; the tolerance argument of
+``Evidence.from_residual`` and ``hp_evidence``), the scale floors ``max(1, ...)`` and the
+division of a residual by its scale.
+
+Each worker owns a copy of the tree (``ufm_sym/``, ``proofs/``, ``tests/``,
+``pyproject.toml``); the entry points of the installed package resolve ``proofs.*`` by
+module name, so with the copy first on ``PYTHONPATH`` the copy's (mutated) modules win
+(the runner asserts it).  The claims whose checks use the mutated function run first, so
+most mutants die within seconds; a survivor runs every check that can see the change
+(the checks defined in the mutated module and in every proofs module that imports it).
+
+    python tools/mutation.py --list --limit 5
+    python tools/mutation.py --files proofs/section3.py proofs/geometry.py --jobs 2
+    python tools/mutation.py --sample 60 --seed 0 --jobs 2 --timeout 120 --json run.json
+    # survivors again, with the wrong-variant tests of Section 3 as a fallback:
+    python tools/mutation.py --ids ID ... --pytest "tests/test_section3.py -k 'wrong or fails'"
+    # one report from several runs (a later run's verdict on a mutant wins):
+    python tools/mutation.py --from-json run.json rerun.json
+
+With ``--json run.json`` every verdict is also appended to ``run.jsonl`` as it comes.
+
+It is not part of the test suite (``tests/test_snapshots.py`` runs one known mutant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures as cf
+import copy
+import json
+import os
+import queue
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FILES = ("proofs/*.py",)
+ENGINE_FILES = ("ufm_sym/symbolic/index_free.py", "ufm_sym/symbolic/normal_form.py",
+                "ufm_sym/symbolic/hypotheses.py")
+COPY_ITEMS = ("ufm_sym", "proofs", "tests", "pyproject.toml")
+REPORT = ROOT / "docs" / "mutation-report.md"
+
+# ------------------------------------------------------------------ what is skipped
+SKIP_CALLS = {
+    "range", "round", "print", "format_residual", "_fmt_mp", "nstr", "default_rng",
+    "random_points", "Problem", "enumerate", "len", "Symbol", "symbols", "MatrixSymbol",
+    "sstr", "str", "repr", "isinstance", "zip", "sorted", "set", "join", "append",
+    "SeedSequence", "workdps", "memo", "describe", "ValueError", "RuntimeError",
+    "TypeError", "AssertionError", "KeyError", "get", "setdefault", "startswith",
+    "ZeroMatrix", "OneMatrix", "Identity", "zeros", "ones", "eye",
+}
+SKIP_KWARGS = {"seed", "dps", "scale", "count", "K", "n", "d", "detail", "samples",
+               "min_fixed", "max_fixed", "maxsize", "full_matrices", "strict", "evaluate",
+               "gtol", "kinds", "index", "digits", "tolerance", "tol", "margin", "unit",
+               "desc", "leave", "file", "positive", "real", "integer", "nonnegative"}
+#: positional arguments left alone: call name -> indices (tolerance, samples, detail)
+SKIP_ARGS = {"from_residual": {2, 3, 4}, "hp_evidence": {3, 4}, "Evidence": {0, 2, 3, 4, 5},
+             "exact": {0, 2, 3}, "reduction_evidence": {3}, "identity_evidence": {2},
+             "_hp": {2}, "_hp_rot": {2}, "curvature_evidence": {2}}
+SKIP_NAME_RE = re.compile(r"tol|margin|dps|digits|seed|samples|count|settings|sizes|^loss$"
+                          r"|^label|^title|^detail|^what$|^where$|^msg|^text$|_fmt|format",
+                          re.IGNORECASE)
+RANDOM_CALLS = {"standard_normal", "normal", "uniform", "random", "integers"}
+SCALARS = {"mpf", "Integer", "Float", "float", "int"}
+RELATIONS = {"Eq", "Le", "Lt", "Ge", "Gt", "GreaterThan", "LessThan", "StrictGreaterThan",
+             "StrictLessThan", "Ne"}
+EVIDENCE_RHS = {"identity_evidence": 1, "reduction_evidence": 2}
+ZERO_CALLS = {"ZeroMatrix", "zeros", "Zero"}
+MATRIX_NAMES = {"W", "H", "G", "a", "u", "v", "b", "R", "Y", "D1", "D2", "DW", "DH", "Db",
+                "Wm", "Hm", "bm", "Gm", "Dm", "M", "A", "B", "U", "V", "S", "Q", "P", "X",
+                "ones_K", "ones_N", "ones", "u_vec", "v_vec", "a_vec", "Pi", "Y_MSE",
+                "G_MSE", "G_ROT", "V_r", "Ur", "Vr"}
+MATRIX_CALLS = {"ones", "zeros", "eye", "matrix", "Identity", "ZeroMatrix", "OneMatrix",
+                "MatrixSymbol", "Transpose", "transpose"}
+
+
+def _name(node: ast.AST) -> str:
+    """The last identifier of a Name / Attribute / Call target ('' otherwise)."""
+    if isinstance(node, ast.Call):
+        return _name(node.func)
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def _matrixish(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in MATRIX_NAMES
+    if isinstance(node, ast.Attribute):
+        return (node.attr in MATRIX_NAMES or node.attr.startswith(("D_", "grad_", "ones"))
+                or (node.attr == "T" and _matrixish(node.value)))
+    if isinstance(node, ast.Subscript):
+        sl = node.slice
+        return isinstance(sl, ast.Constant) and isinstance(sl.value, str) and (
+            sl.value.startswith("D_") or sl.value in MATRIX_NAMES)
+    if isinstance(node, ast.Call):
+        return _name(node) in MATRIX_CALLS
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
+        return _matrixish(node.left) or _matrixish(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _matrixish(node.operand)
+    return False
+
+
+def _stringy(node: ast.AST) -> bool:
+    """Text: a string, an f-string, or a sum or conditional with one."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _stringy(node.left) or _stringy(node.right)
+    if isinstance(node, ast.IfExp):
+        return _stringy(node.body) or _stringy(node.orelse)
+    return False
+
+
+def _scale(node: ast.AST) -> bool:
+    """A normalising scale: ``max(1, ...)`` or a name containing 'scale'."""
+    if isinstance(node, ast.Call) and _name(node) in ("max", "min"):
+        return True
+    return "scale" in _name(node).lower()
+
+
+def _is_zero(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == 0 and not isinstance(node.value, bool)
+    if isinstance(node, ast.Call) and _name(node) in ZERO_CALLS:
+        return True
+    return isinstance(node, ast.Attribute) and node.attr in ("Zero", "zero")
+
+
+def _number(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
+
+
+# ------------------------------------------------------------------ mutants
+@dataclass
+class Mutant:
+    """One small change to one file."""
+
+    file: str                # path relative to the repository root
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    op: str
+    function: str            # enclosing def (or module-level assignment target)
+    original: str
+    mutated: str
+    index: int = 0           # position among the mutants of this file and place
+    source: str = field(default="", repr=False)   # the whole mutated file
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}:{self.op}:{self.index}"
+
+    @property
+    def description(self) -> str:
+        return f"{_short(self.original)}  ->  {_short(self.mutated)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "file": self.file, "line": self.line, "op": self.op,
+                "function": self.function, "original": self.original,
+                "mutated": self.mutated}
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class _Generator:
+    """Walks one module's AST and yields (node, replacement node, operator)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tree = ast.parse(source)
+        self.found: list[tuple[ast.AST, ast.AST, str, str]] = []
+
+    # -- traversal --------------------------------------------------------------
+    def run(self) -> list[tuple[ast.AST, ast.AST, str, str]]:
+        for stmt in self.tree.body:
+            self._stmt(stmt, "<module>")
+        return self.found
+
+    def _stmt(self, node: ast.stmt, func: str) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Raise, ast.Assert, ast.Pass,
+                             ast.Global, ast.Nonlocal, ast.Break, ast.Continue)):
+            return
+        if isinstance(node, ast.If) and _is_main_guard(node):
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if SKIP_NAME_RE.search(node.name) or node.name in SKIP_CALLS:
+                return
+            name = node.name if func == "<module>" else f"{func}.{node.name}"
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
+                                                                     ast.Constant)):
+                body = body[1:]  # docstring
+            formula = (len(body) == 1 and isinstance(body[0], ast.Return)
+                       and isinstance(body[0].value, (ast.BinOp, ast.UnaryOp)))
+            for s in body:
+                if formula and isinstance(s, ast.Return) and s.value is not None:
+                    self._negate(s.value, name)
+                self._stmt(s, name)
+            return
+        if isinstance(node, ast.ClassDef):
+            for s in node.body:
+                self._stmt(s, f"{node.name}")
+            return
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            names += [n.attr for t in targets for n in ast.walk(t)
+                      if isinstance(n, ast.Attribute)]
+            if any(SKIP_NAME_RE.search(n) for n in names):
+                return
+            where = func if func != "<module>" else (names[0] if names else func)
+            if node.value is not None:
+                self._expr(node.value, where)
+            return
+        if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Constant):
+                return  # docstring or bare string
+            self._expr(node.value, func)
+            return
+        if isinstance(node, ast.Return):
+            if node.value is not None:
+                self._expr(node.value, func)
+            return
+        # compound statements: their expressions and bodies
+        for fname, value in ast.iter_fields(node):
+            if (isinstance(node, (ast.For, ast.AsyncFor)) and fname == "iter"
+                    and isinstance(value, (ast.Tuple, ast.List))):
+                continue  # for K in (2, 3, 5): the sizes a check runs at
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.stmt):
+                        self._stmt(item, func)
+                    elif isinstance(item, ast.expr):
+                        self._expr(item, func)
+                    elif isinstance(item, (ast.withitem, ast.excepthandler)):
+                        for sub in ast.iter_child_nodes(item):
+                            if isinstance(sub, ast.stmt):
+                                self._stmt(sub, func)
+                            elif isinstance(sub, ast.expr) and fname != "handlers":
+                                self._expr(sub, func)
+            elif isinstance(value, ast.expr) and fname not in ("target",):
+                self._expr(value, func)
+
+    def _expr(self, node: ast.expr, func: str, no_const: bool = False) -> None:
+        if isinstance(node, (ast.JoinedStr, ast.FormattedValue)):
+            return
+        if isinstance(node, ast.Constant):
+            if _number(node) and not no_const:
+                self._const(node, func)
+            return
+        if isinstance(node, ast.Lambda):
+            self._expr(node.body, func)
+            return
+        if isinstance(node, ast.Subscript):
+            self._expr(node.value, func)
+            return
+        if isinstance(node, ast.Attribute):
+            if node.attr == "Half":
+                self._add(node, ast.Attribute(value=node.value, attr="One", ctx=ast.Load()),
+                          "rational", func)
+            self._expr(node.value, func)
+            return
+        if isinstance(node, ast.Call):
+            self._call(node, func)
+            return
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                self._add(node, node.operand, "sign-unary", func)
+            self._expr(node.operand, func, no_const=no_const)
+            return
+        if isinstance(node, ast.BinOp):
+            if _stringy(node):
+                return  # detail text built with + and f-strings
+            self._binop(node, func)
+            draw = any(isinstance(x, ast.Call) and _name(x) in RANDOM_CALLS
+                       for x in (node.left, node.right))  # 0.3 * rng.standard_normal(...)
+            self._expr(node.left, func, no_const=draw)
+            self._expr(node.right, func, no_const=draw)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._expr(child, func)
+            elif isinstance(child, ast.comprehension):
+                self._expr(child.iter, func)
+                for cond in child.ifs:
+                    self._expr(cond, func)
+
+    def _call(self, node: ast.Call, func: str) -> None:
+        name = _name(node)
+        if name in SKIP_CALLS:
+            return
+        self._expr(node.func, func)
+        if name == "Rational" and len(node.args) == 2 and all(_number(a) for a in node.args):
+            self._rational(node, func)
+            return
+        if name in RELATIONS and len(node.args) >= 2 and not _is_zero(node.args[1]):
+            self._negate(node.args[1], func)
+        if name in EVIDENCE_RHS and len(node.args) > EVIDENCE_RHS[name]:
+            rhs = node.args[EVIDENCE_RHS[name]]
+            if not _is_zero(rhs):
+                self._negate(rhs, func)
+        skip = SKIP_ARGS.get(name, set())
+        floor = name in ("max", "min")
+        for i, arg in enumerate(node.args):
+            if i in skip or (floor and isinstance(arg, ast.Call) and _name(arg) in SCALARS):
+                continue  # max(mpf(1), ...): a scale floor
+            self._expr(arg, func, no_const=floor)
+        for kw in node.keywords:
+            if kw.arg not in SKIP_KWARGS and not (kw.arg and SKIP_NAME_RE.search(kw.arg)):
+                self._expr(kw.value, func)
+
+    # -- operators --------------------------------------------------------------
+    def _add(self, node: ast.AST, new: ast.AST, op: str, func: str) -> None:
+        self.found.append((node, new, op, func))
+
+    def _negate(self, node: ast.expr, func: str) -> None:
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return  # sign-unary covers it
+        self._add(node, ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), "negate",
+                  func)
+
+    def _const(self, node: ast.Constant, func: str) -> None:
+        v = node.value
+        if isinstance(v, int):
+            new: Any = {0: 1, 1: 2, 2: 1}.get(v, v + 1)
+        else:
+            new = 1.0 if v == 0 else 2 * v
+        self._add(node, ast.Constant(new), "const", func)
+
+    def _rational(self, node: ast.Call, func: str) -> None:
+        p, q = (a.value for a in node.args)  # type: ignore[attr-defined]
+        if (p, q) == (1, 2):
+            new: ast.expr = ast.Constant(1)
+        elif q % 2 == 0:
+            new = copy.deepcopy(node)
+            new.args[1] = ast.Constant(q // 2)  # type: ignore[index]
+        else:
+            new = copy.deepcopy(node)
+            new.args[1] = ast.Constant(2 * q)  # type: ignore[index]
+        self._add(node, new, "rational", func)
+
+    def _binop(self, node: ast.BinOp, func: str) -> None:
+        op = node.op
+        if isinstance(op, (ast.Add, ast.Sub)):
+            flipped = ast.Sub() if isinstance(op, ast.Add) else ast.Add()
+            self._add(node, ast.BinOp(node.left, flipped, node.right), "sign-binop", func)
+            self._add(node, node.left, "drop", func)
+            right = node.right if isinstance(op, ast.Add) else ast.UnaryOp(ast.USub(),
+                                                                          node.right)
+            self._add(node, right, "drop", func)
+        elif isinstance(op, ast.Div) and not _scale(node.right):
+            self._add(node, ast.BinOp(node.left, ast.Mult(), node.right), "div-mul", func)
+        elif (isinstance(op, (ast.Mult, ast.MatMult)) and _matrixish(node.left)
+              and _matrixish(node.right)):
+            self._add(node, ast.BinOp(node.right, op, node.left), "swap", func)
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    t = node.test
+    return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name)
+            and t.left.id == "__name__")
+
+
+def _offsets(source: str) -> list[int]:
+    """Byte offset of the start of each line (1-based line numbers index it)."""
+    out = [0, 0]
+    for line in source.splitlines(keepends=True):
+        out.append(out[-1] + len(line.encode("utf-8")))
+    return out
+
+
+def generate_mutants(path: str | Path, root: Path = ROOT) -> list[Mutant]:
+    """Every mutant of one file, in source order (each is compiled before it runs)."""
+    path = Path(path)
+    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    source = path.read_text(encoding="utf-8")
+    data = source.encode("utf-8")
+    starts = _offsets(source)
+    out: list[Mutant] = []
+    seen: set[tuple[int, int, str]] = set()
+    counter: Counter[tuple[int, int, str]] = Counter()
+    for node, new, op, func in _Generator(source).run():
+        a = starts[node.lineno] + node.col_offset  # type: ignore[attr-defined]
+        b = starts[node.end_lineno] + node.end_col_offset  # type: ignore[attr-defined]
+        original = data[a:b].decode("utf-8")
+        replacement = ast.unparse(ast.fix_missing_locations(new))
+        if ast.dump(new) == ast.dump(node):
+            continue
+        key = (a, b, replacement)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = "(" + replacement + ")" if not isinstance(new, ast.Constant) else replacement
+        if isinstance(new, ast.Constant) and isinstance(new.value, (int, float)) and (
+                new.value < 0):
+            text = "(" + text + ")"
+        mutated_source = (data[:a] + text.encode("utf-8") + data[b:]).decode("utf-8")
+        place = (node.lineno, node.col_offset, op)  # type: ignore[attr-defined]
+        out.append(Mutant(rel, node.lineno, node.col_offset,  # type: ignore[attr-defined]
+                          node.end_lineno, node.end_col_offset,  # type: ignore[attr-defined]
+                          op, func, original, replacement, counter[place], mutated_source))
+        counter[place] += 1
+    return out
+
+
+def resolve_files(patterns: Sequence[str], root: Path = ROOT) -> list[Path]:
+    files: list[Path] = []
+    for pat in patterns:
+        hits = sorted(root.glob(pat)) if any(c in pat for c in "*?[") else [root / pat]
+        for p in hits:
+            if p.name == "__init__.py" or p.suffix != ".py":
+                continue
+            if not p.is_file():
+                raise SystemExit(f"mutation: no such file {pat!r}")
+            if p not in files:
+                files.append(p)
+    return files
+
+
+def select(mutants: list[Mutant], sample: int | None, seed: int, limit: int | None
+           ) -> list[Mutant]:
+    """A fixed-seed random sample (in source order), then the first ``limit``."""
+    chosen = mutants
+    if sample is not None and sample < len(mutants):
+        idx = sorted(random.Random(seed).sample(range(len(mutants)), sample))
+        chosen = [mutants[i] for i in idx]
+    return chosen[:limit] if limit is not None else chosen
+
+
+# ------------------------------------------------------------------ running
+RUNNER = textwrap.dedent(r'''
+    import json, os, sys, time
+    cfg = json.loads(sys.argv[1])
+    out = {"killed": False, "by": None, "level": None, "why": "", "stage": "claims"}
+    def done(**kw):
+        out.update(kw)
+        print("MUTATION-RESULT " + json.dumps(out), flush=True)
+        sys.exit(0)
+    t0 = time.perf_counter()
+    try:
+        import proofs
+        from ufm_sym.claims import VerifyContext, load_registry
+        here = os.path.realpath(cfg["root"])
+        if not os.path.realpath(proofs.__file__).startswith(here):
+            print("proofs imported from " + proofs.__file__ + ", not the copy", file=sys.stderr)
+            sys.exit(3)
+        registry = load_registry()
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        done(killed=True, stage="broken", why=f"import/registration raised "
+             f"{type(exc).__name__}: {exc}"[:300])
+    claims = list(registry)
+    labels = cfg.get("labels")
+    if labels:
+        claims = [c for c in claims if c.label in labels]
+    levels = cfg.get("levels")
+    mutated = cfg.get("file")
+    func = (cfg.get("function") or "").split(".")[0]
+    module_names = set(cfg.get("names") or ())
+    costs = cfg.get("costs") or {}
+    def names_in(code, acc):
+        acc.update(code.co_names)
+        for const in code.co_consts:
+            if hasattr(const, "co_names"):
+                names_in(const, acc)
+        return acc
+    def rank(fn):
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            return 2
+        names = names_in(code, set())
+        if func and func in names:
+            return 0
+        if mutated and os.path.realpath(code.co_filename).endswith(mutated):
+            return 1
+        return 1 if names & module_names else 2
+    modules = cfg.get("modules")
+    checks = [(c, level, fn) for c in claims for level, fn in c.checks
+              if (not levels or level in levels)
+              and (modules is None or getattr(fn, "__module__", None) in modules
+                   or not str(getattr(fn, "__module__", "")).startswith("proofs"))]
+    order = sorted(range(len(checks)), key=lambda i: (
+        rank(checks[i][2]), costs.get(checks[i][0].label + "|" + checks[i][1], 1.0), i))
+    ctx = VerifyContext(dps=cfg["dps"], seed=cfg["seed"], numeric_samples=cfg["samples"])
+    timing = {}
+    for i in order:
+        claim, level, fn = checks[i]
+        t1 = time.perf_counter()
+        try:
+            ev = fn(ctx)
+        except BaseException as exc:
+            done(killed=True, by=claim.label, level=level,
+                 why=f"raised {type(exc).__name__}: {exc}"[:300])
+        timing[claim.label + "|" + level] = round(time.perf_counter() - t1, 3)
+        if not ev.passed or ev.level != level:
+            done(killed=True, by=claim.label, level=level, why=str(ev.detail)[:300])
+    if cfg.get("snapshots"):
+        from ufm_sym.snapshots import check_snapshots
+        diff = check_snapshots(os.path.join(cfg["root"], "tests", "snapshots"))
+        if diff:
+            first = [ln for ln in diff.splitlines() if ln.startswith(("-", "+"))
+                     and not ln.startswith(("---", "+++"))][:2]
+            done(killed=True, stage="snapshots", why=" | ".join(first)[:300])
+    done(checks=len(order), costs=timing, seconds=round(time.perf_counter() - t0, 1))
+''')
+
+
+@dataclass
+class Result:
+    mutant: Mutant | None
+    status: str              # killed, snapshots, broken, timeout, survived, error
+    by: str | None = None
+    level: str | None = None
+    why: str = ""
+    seconds: float = 0.0
+    costs: dict[str, float] = field(default_factory=dict)
+
+
+def make_copy(root: Path = ROOT, dest: Path | None = None) -> Path:
+    """A copy of the parts of the tree the runner needs (no caches)."""
+    dest = Path(tempfile.mkdtemp(prefix="ufm-mutation-")) if dest is None else dest
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "*.egg-info")
+    for item in COPY_ITEMS:
+        src = root / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=ignore)
+        elif src.is_file():
+            shutil.copy2(src, dest / item)
+    return dest
+
+
+def run_in_copy(copy_root: Path, cfg: dict[str, Any], timeout: float) -> Result:
+    """Run the registry in ``copy_root`` (whatever its files hold now)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(copy_root) + (os.pathsep + env["PYTHONPATH"]
+                                          if env.get("PYTHONPATH") else "")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("MKL_NUM_THREADS", "1")
+    cfg = dict(cfg, root=str(copy_root))
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", RUNNER, json.dumps(cfg)], cwd=copy_root,
+                              env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Result(None, "timeout", why=f"no verdict within {timeout:g} s",
+                      seconds=time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("MUTATION-RESULT ")),
+                None)
+    if line is None:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        if proc.returncode == 3:
+            return Result(None, "error", why=proc.stderr.strip()[:300], seconds=seconds)
+        return Result(None, "broken", why=f"exit {proc.returncode}: {tail}"[:300],
+                      seconds=seconds)
+    data = json.loads(line[len("MUTATION-RESULT "):])
+    if not data["killed"]:
+        return Result(None, "survived", seconds=seconds, costs=data.get("costs") or {})
+    status = {"claims": "killed", "snapshots": "snapshots", "broken": "broken"}[data["stage"]]
+    return Result(None, status, data.get("by"), data.get("level"), data.get("why", ""),
+                  seconds)
+
+
+def module_names(path: Path) -> list[str]:
+    """The top-level names a module defines (functions, classes, assignments)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            out += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return out
+
+
+def dependent_modules(file: str, root: Path = ROOT) -> list[str] | None:
+    """The ``proofs`` modules whose checks can see a change to ``file``: the module itself
+    and every proofs module that imports it, directly or not (imports inside functions
+    included).  ``None`` (every module) for a file outside ``proofs/``."""
+    if not file.startswith("proofs/"):
+        return None
+    graph: dict[str, set[str]] = {}
+    for path in sorted((root / "proofs").glob("*.py")):
+        name = "proofs." + path.stem
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "proofs":
+                    deps.update(f"proofs.{a.name}" for a in node.names)
+                elif node.module.startswith("proofs."):
+                    deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name.startswith("proofs."))
+        graph[name] = deps
+    target = "proofs." + Path(file).stem
+    out = {target}
+    changed = True
+    while changed:
+        changed = False
+        for mod, deps in graph.items():
+            if mod not in out and deps & out:
+                out.add(mod)
+                changed = True
+    return sorted(out)
+
+
+def run_pytest(copy_root: Path, args: list[str], timeout: float) -> Result | None:
+    """The pytest fallback: a ``tests`` result when a test fails in the mutated copy."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(copy_root) + (os.pathsep + env["PYTHONPATH"]
+                                          if env.get("PYTHONPATH") else "")
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p",
+                               "no:cacheprovider", *args], cwd=copy_root, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Result(None, "timeout", why=f"pytest: no verdict within {timeout:g} s",
+                      seconds=time.perf_counter() - t0)
+    if proc.returncode in (0, 5):  # passed, or no test collected
+        return None
+    failed = [ln for ln in proc.stdout.splitlines() if ln.startswith("FAILED")]
+    return Result(None, "tests", by="pytest", why=(failed or ["a test failed"])[0][:300],
+                  seconds=time.perf_counter() - t0)
+
+
+class Workers:
+    """``jobs`` private copies of the tree; each mutant is written into a free copy, run,
+    and the copy restored."""
+
+    def __init__(self, jobs: int, root: Path = ROOT) -> None:
+        self.root = root
+        self.copies = [make_copy(root) for _ in range(jobs)]
+        self.free: queue.Queue[Path] = queue.Queue()
+        for c in self.copies:
+            self.free.put(c)
+        self.lock = threading.Lock()
+        self.stamp = 1_000_000_000
+
+    def close(self) -> None:
+        for c in self.copies:
+            shutil.rmtree(c, ignore_errors=True)
+
+    def _unique_mtime(self) -> int:
+        with self.lock:
+            self.stamp += 2
+            return self.stamp
+
+    def run(self, mutant: Mutant | None, cfg: dict[str, Any], timeout: float) -> Result:
+        copy_root = self.free.get()
+        try:
+            if mutant is None:
+                return run_in_copy(copy_root, cfg, timeout)
+            try:
+                compile(mutant.source, mutant.file, "exec")
+            except SyntaxError as exc:
+                return Result(mutant, "invalid", why=f"does not compile: {exc}")
+            target = copy_root / mutant.file
+            original = target.read_bytes()
+            st = target.stat()
+            try:
+                target.write_text(mutant.source, encoding="utf-8")
+                t = self._unique_mtime()  # never reuse a stale .pyc of another mutant
+                os.utime(target, (t, t))
+                res = run_in_copy(copy_root, dict(cfg, pytest=None, file=mutant.file,
+                                                  function=mutant.function,
+                                                  names=module_names(self.root / mutant.file),
+                                                  modules=dependent_modules(mutant.file,
+                                                                            self.root)),
+                                  timeout)
+                if res.status == "survived" and cfg.get("pytest"):
+                    res = run_pytest(copy_root, cfg["pytest"], timeout) or res
+            finally:
+                target.write_bytes(original)
+                os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+            res.mutant = mutant
+            return res
+        finally:
+            self.free.put(copy_root)
+
+
+# ------------------------------------------------------------------ reasons
+_TRACE = ("equivalent: the product sits inside a trace, and tr(A B) = tr(B A) = tr(A^T B^T), "
+          "so the swapped product has the same value (the normal form agrees)")
+_SUM0 = ("weakened check, equivalent on correct data: a sum of residuals that each vanish at "
+         "every sampled point; flipping a sign or dropping a term stays 0.  Only a "
+         "wrong-variant test can kill it: feed a point or direction that violates just that "
+         "term and expect the check to fail")
+_DIRTERMS = ("equivalent: under W a = 0 and H^T a = 0 both D_W H = alpha u (H^T a)^T and "
+             "W D_H = beta (W a) v^T vanish on their own (and D_b = 0), so any signed "
+             "combination of them is 0 too; the identities are proved symbolically in "
+             "eq:3.10 / eq:3.11, this is their high-precision re-check")
+_REPORT = "harmless: the value is only reported (residual/digits column or detail text)"
+_LOOSE = ("weakened check: a loosened bound or margin that the sampled points meet anyway; "
+          "killed only by a wrong-variant test (a point just past the bound)")
+
+#: (file, function prefix, operator or None, original-substring or None, reason); the first
+#: match wins
+NOTES: list[tuple[str, str, str | None, str | None, str]] = [
+    ("proofs/section3.py", "register", "swap", "a.T *", _TRACE),
+    ("proofs/section3.py", "_register_landscape._", "swap", "].T * dirn[", _TRACE),
+    ("proofs/section3.py", "_register_landscape", "swap", None, _TRACE),
+    ("proofs/section3.py", "register", "sign-unary", "-1",
+     "weakened check: rank_evidence(ctx, LOSS, 1) tests rank W <= K + 1, always true.  Add a "
+     "test in tests/test_section3.py: rank_evidence(ctx, 'mse', -1) must FAIL (MSE regime-C "
+     "global minimizers have rank W = K), which kills this mutant"),
+    ("proofs/section3.py", "rank_evidence", "const", "0", _REPORT + " (worst singular value "
+     "below the cut; `bound or 1` only matters when bound is None, then the bound is unused)"),
+    ("proofs/section3.py", "rank_evidence", None, None,
+     "weakened check: the limit becomes K or K + 1 instead of K - 1; same fix as for "
+     "`rank_evidence(ctx, LOSS, -1)`: a test that rank_evidence(ctx, 'mse', -1) fails"),
+    ("proofs/section3.py", "_rank_gap", "const", None, _REPORT + " (the default of the "
+     "largest 'zero' singular value)"),
+    ("proofs/section3.py", "_rank_gap", "drop", None,
+     "weakened check, equivalent on correct data: the 'decided' test (and the reported worst "
+     "zero) then looks at the singular values of W or of H only; both are decided at every "
+     "sampled point"),
+    ("proofs/section3.py", "convexity_high_precision", "const", None,
+     "equivalent: min(1, values) < 0 exactly when min(0, values) < 0"),
+    ("proofs/section3.py", "convexity_high_precision", "sign-unary", None,
+     "weakened check: the evidence records max(worst, 0) = 0 for any worst <= 0, so the "
+     "high-precision convexity check cannot fail; a wrong-variant test (hess_g_form "
+     "monkeypatched to a negative value) would kill it"),
+    ("proofs/section3.py", "_register_landscape._", None, "2",
+     "weakened check: `negative` re-types -2 sigma + 2 sqrt(lW lH) to test its sign at "
+     "sigma = sqrt(lW lH) + epsilon, and many wrong expressions are negative there too.  The "
+     "formula itself is checked by the reduction on the line above (those mutants die); "
+     "reuse one `predicted` object for both in proofs/section3.py and these mutants die too"),
+    ("proofs/geometry.py", "mp_direction", None, None,
+     _SUM0 + " (null_residual = ||W a|| + ||H^T a||: a W with W a = 0 but H^T a != 0)"),
+    ("proofs/geometry.py", "unit_null_vector", "const", None,
+     "harmless: the smallest singular value returned is never used (`a, _ = "
+     "unit_null_vector(...)`)"),
+    ("proofs/_common.py", "hp_evidence", "const", None,
+     "equivalent: the first record always overwrites the initial worst (`or not where`)"),
+    ("proofs/landscape.py", "curvature_evidence", "sign-unary", None,
+     _LOOSE + " (curvature < +1e-10 instead of < -1e-10)"),
+    ("proofs/landscape.py", "curvature_evidence", None, "DW * Hm + Wm * DH + Db", _DIRTERMS),
+    ("proofs/landscape.py", "curvature_evidence", None, "DW * Hm + Wm * DH", _DIRTERMS),
+    ("proofs/landscape.py", "curvature_evidence", None, "C.mp_norm(", _SUM0),
+    ("proofs/landscape.py", "theorem_evidence", "sign-unary", None,
+     _LOOSE + " (lambda_min or curvature < +1e-10 instead of < -1e-10)"),
+    ("proofs/landscape.py", "theorem_evidence", "const", "n_neg > 0:",
+     "weakened check: `n_neg > 1` at a C1 point lets a global minimizer with one negative "
+     "eigenvalue pass; no sampled point has one (a wrong-variant test would)"),
+    ("proofs/landscape.py", "theorem_evidence", "const", "worst_gap = ", _REPORT),
+    ("proofs/landscape.py", "theorem_evidence", "const", "n_global = n_saddle", _REPORT
+     + " (the counters)"),
+    ("proofs/landscape.py", "theorem_evidence", "const", "1", _REPORT + " (the counters)"),
+    ("proofs/cited.py", "eq15_residual", "const", None,
+     "weakened check: `lambda_b > 1` never holds for the settings, so 'b* = 0 when lambda_b > 0' "
+     "is no longer checked; a wrong-variant test (a minimizer with b shifted by c 1_K at "
+     "lambda_b > 0) would kill it"),
+    ("proofs/cited.py", "eq15_residual", None, None, _SUM0),
+    ("proofs/cited.py", "_minimizer_evidence", None, None, _SUM0),
+]
+
+
+def _source_line(m: Mutant) -> str:
+    """The source line of the mutant (from the file as it is now)."""
+    try:
+        return (ROOT / m.file).read_text(encoding="utf-8").splitlines()[m.line - 1].strip()
+    except (OSError, IndexError):
+        return ""
+
+
+def _category(reason: str) -> str:
+    head = reason.split(":")[0]
+    for key in ("equivalent", "harmless", "weakened"):
+        if head.startswith(key) or head.startswith("weakened check") and key == "weakened":
+            return {"weakened": "weakened check"}.get(key, key)
+    return "other (see the note)"
+
+
+def reason_for(m: Mutant) -> str:
+    """Why a survivor is harmless, or which check would catch it (best effort)."""
+    where = m.original + " || " + _source_line(m)
+    for file, func, op, text, why in NOTES:
+        if (m.file == file and m.function.startswith(func) and (op is None or op == m.op)
+                and (text is None or text in where)):
+            return why
+    f = m.function
+    if "classify" in f or "eq_margin" in f:
+        return ("decision threshold: the split C1 / C2 is decided with a margin, a constant "
+                "in it moves the margin but the sampled points are far from it")
+    if m.op == "const" and m.original in ("0", "1") and ("max(" in m.mutated or f.startswith(
+            "_rank")):
+        return "a floor or cut-off constant: the checks do not sit at the boundary"
+    return "(no note yet: look at it; a check that evaluates this expression would catch it)"
+
+
+# ------------------------------------------------------------------ report
+def write_report(path: Path, results: list[Result], settings: dict[str, Any]) -> None:
+    invalid = [r for r in results if r.status == "invalid"]
+    results = [r for r in results if r.status != "invalid"]
+    counts = Counter(r.status for r in results)
+    total = len(results)
+    killed = (counts["killed"] + counts["broken"] + counts["snapshots"] + counts["timeout"]
+              + counts["tests"])
+    rate = 100.0 * killed / total if total else 0.0
+    by_claims = counts["killed"] + counts["broken"]
+    lines = [
+        "# Mutation report",
+        "",
+        "Generated by `python tools/mutation.py` (see its docstring): each mutant is one "
+        "small change to the proof code, applied to a copy of the tree; it is *killed* "
+        "when a claim of the registry fails (`VerifyContext(numeric_samples="
+        f"{settings['samples']})`), *broken* when the proofs no longer import or "
+        "register, caught by the *snapshots* when only `tests/snapshots` changes, and a "
+        "*timeout* past the per-mutant limit (counted as killed).",
+        "",
+        "## Settings",
+        "",
+        f"- files: {', '.join(settings['files'])}",
+        f"- mutants generated: {settings['generated']}; run: {total}"
+        + (f" (a fixed-seed sample, seed {settings['seed']})" if settings.get("sampled")
+           else ""),
+        f"- per-mutant timeout {settings['timeout']:g} s, {settings['jobs']} jobs, "
+        f"dps {settings['dps']}, seed {settings['seed_verify']}, numeric_samples "
+        f"{settings['samples']}, snapshots {'on' if settings['snapshots'] else 'off'}"
+        + (f"\n- pytest fallback for survivors: `pytest {settings['pytest']}`"
+           if settings.get("pytest") else ""),
+        f"- tree: commit {settings.get('commit', '?')}; wall time {settings['wall']:.0f} s"
+        + (f"; {len(invalid)} mutants did not compile and are left out" if invalid else ""),
+        "",
+        "## Result",
+        "",
+        f"**kill rate {rate:.1f}%** ({killed} of {total}): {by_claims} killed by a claim "
+        f"({counts['broken']} of them broke import/registration), {counts['snapshots']} "
+        f"only by the snapshots, "
+        + (f"{counts['tests']} only by the pytest fallback, " if counts["tests"] else "")
+        + f"{counts['timeout']} timeouts; {counts['survived']} "
+        f"survived" + (f"; {counts['error']} errors" if counts["error"] else "") + ".",
+        "",
+        "| file | mutants | killed | snapshots | timeout | survived |",
+        "|---|---|---|---|---|---|",
+    ]
+    files = sorted({r.mutant.file for r in results if r.mutant})
+    for f in files:
+        c = Counter(r.status for r in results if r.mutant and r.mutant.file == f)
+        lines.append(f"| `{f}` | {sum(c.values())} | {c['killed'] + c['broken']} | "
+                     f"{c['snapshots']} | {c['timeout']} | {c['survived']} |")
+    lines += ["", "| operator | mutants | killed (all kinds) | survived |", "|---|---|---|---|"]
+    for op in sorted({r.mutant.op for r in results if r.mutant}):
+        c = Counter(r.status for r in results if r.mutant and r.mutant.op == op)
+        lines.append(f"| {op} | {sum(c.values())} | {sum(c.values()) - c['survived']} | "
+                     f"{c['survived']} |")
+    survivors = [r for r in results if r.status == "survived" and r.mutant]
+    kinds = Counter(_category(reason_for(r.mutant)) for r in survivors if r.mutant)
+    lines += ["", "## Survivors", ""]
+    if survivors:
+        lines += [
+            "Every survivor is one of: *equivalent* (the same value on every input, or on "
+            "every point where the claim holds: a trace's cyclicity, terms that vanish on "
+            "their own), *harmless* (a value that is only reported), or a *weakened check* (a "
+            "dropped term of a sum of vanishing residuals, a loosened bound or margin): "
+            "correct data cannot expose a weaker check, only a wrong-variant test can (one "
+            "that feeds the check a point violating just that part and expects a failure).",
+            "",
+            "| kind | survivors |", "|---|---|",
+            *[f"| {k} | {v} |" for k, v in sorted(kinds.items())], ""]
+    if not survivors:
+        lines.append("None.")
+    for r in survivors:
+        m = r.mutant
+        assert m is not None
+        lines += [f"- `{m.file}:{m.line}` in `{m.function}` ({m.op}): "
+                  f"`{_short(m.original, 90)}` -> `{_short(m.mutated, 90)}`  ",
+                  f"  {reason_for(m)}"]
+    others = [r for r in results if r.status in ("timeout", "error") and r.mutant]
+    if others:
+        lines += ["", "## Timeouts and errors", ""]
+        for r in others:
+            m = r.mutant
+            assert m is not None
+            lines.append(f"- `{m.file}:{m.line}` ({m.op}) `{_short(m.original, 60)}` -> "
+                         f"`{_short(m.mutated, 60)}`: {r.status}, {r.why}")
+    lines += ["", "## Killed mutants", "",
+              "| location | operator | change | killed by |", "|---|---|---|---|"]
+    for r in results:
+        if r.mutant is None or r.status not in ("killed", "broken", "snapshots", "tests"):
+            continue
+        m = r.mutant
+        who = {"killed": f"`{r.by}` ({r.level})", "broken": "import/registration",
+               "snapshots": "snapshots", "tests": f"pytest: {_short(r.why, 60)}"}[r.status]
+        change = f"`{_short(m.original, 40)}` -> `{_short(m.mutated, 40)}`".replace("|", "\\|")
+        lines.append(f"| `{m.file}:{m.line}` | {m.op} | {change} | {who} |")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ------------------------------------------------------------------ CLI
+def _commit() -> str:
+    """The commit the tree is at, with '+changes' when the mutated files differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "proofs", "ufm_sym"],
+                               cwd=ROOT, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return (head or "?") + ("+changes" if dirty.strip() else "")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.split("\n")[0])
+    p.add_argument("--files", nargs="+", default=None, metavar="FILE",
+                   help="files or globs relative to the repository (default proofs/*.py)")
+    p.add_argument("--engine", action="store_true",
+                   help="also mutate " + ", ".join(ENGINE_FILES))
+    p.add_argument("--list", action="store_true", help="only list the mutants")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="the first N mutants")
+    p.add_argument("--sample", type=int, default=None, metavar="N",
+                   help="a random sample of N mutants (fixed --seed)")
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    p.add_argument("--jobs", type=int, default=1, metavar="J", help="parallel processes")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds per mutant (default 120; a timeout counts as killed)")
+    p.add_argument("--samples", type=int, default=10,
+                   help="numeric_samples of the VerifyContext (default 10)")
+    p.add_argument("--dps", type=int, default=50, help="dps of the VerifyContext (default 50)")
+    p.add_argument("--labels", nargs="+", default=None,
+                   help="run only the checks of these claims (default: every claim)")
+    p.add_argument("--levels", nargs="+", default=None,
+                   help="run only these evidence levels (default: all)")
+    p.add_argument("--pytest", default=None, metavar="ARGS",
+                   help="for each survivor, also run pytest with these arguments in the "
+                        "mutated copy (e.g. \"tests/test_section3.py -k 'wrong or fails'\"); "
+                        "a failing test kills it")
+    p.add_argument("--ids", nargs="+", default=None, metavar="ID",
+                   help="run only the mutants with these ids (as --list prints them)")
+    p.add_argument("--no-snapshots", action="store_true",
+                   help="do not compare the derivation snapshots of surviving mutants")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="skip the run of the unmutated copy")
+    p.add_argument("--report", default=str(REPORT),
+                   help=f"markdown report (default {REPORT.relative_to(ROOT)}; '-': none)")
+    p.add_argument("--json", default=None, metavar="PATH",
+                   help="also write the settings and every result as JSON")
+    p.add_argument("--from-json", nargs="+", default=None, metavar="PATH",
+                   help="do not run: rewrite the report from --json files of earlier runs "
+                        "(a later file's result for a mutant replaces an earlier one's)")
+    return p.parse_args(argv)
+
+
+def all_mutants(patterns: Sequence[str], root: Path = ROOT) -> list[Mutant]:
+    out: list[Mutant] = []
+    for f in resolve_files(patterns, root):
+        out.extend(generate_mutants(f, root))
+    return out
+
+
+def _record(r: Result) -> dict[str, Any]:
+    return dict(r.mutant.to_json() if r.mutant else {}, status=r.status, by=r.by,
+                level=r.level, why=r.why, seconds=round(r.seconds, 1))
+
+
+def run_mutants(mutants: Sequence[Mutant], cfg: dict[str, Any], jobs: int, timeout: float,
+                baseline: bool = True, root: Path = ROOT, progress: bool = True,
+                stream: Path | None = None) -> tuple[Result | None, list[Result]]:
+    """Run the baseline (unless told not to) and every mutant; results in input order."""
+    workers = Workers(max(1, jobs), root)
+    try:
+        base = None
+        if baseline:
+            base = workers.run(None, cfg, timeout * 3)
+            if base.status != "survived":
+                return base, []
+            cfg = dict(cfg, costs=base.costs)  # cheap checks first
+        results: list[Result | None] = [None] * len(mutants)
+        with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futs = {pool.submit(workers.run, m, cfg, timeout): i for i, m in enumerate(mutants)}
+            for n, fut in enumerate(cf.as_completed(futs), 1):
+                i = futs[fut]
+                res = fut.result()
+                results[i] = res
+                if stream is not None:
+                    with open(stream, "a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(_record(res)) + "\n")
+                if progress:
+                    m = mutants[i]
+                    print(f"[{n}/{len(mutants)}] {res.status:9s} {res.seconds:5.1f}s "
+                          f"{m.file}:{m.line} {m.op} {_short(m.description, 60)}"
+                          + (f"  <- {res.by} ({res.level})" if res.by else ""), flush=True)
+        return base, [r for r in results if r is not None]
+    finally:
+        workers.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.from_json:
+        runs = [json.loads(Path(f).read_text()) for f in args.from_json]
+        merged: dict[str, dict[str, Any]] = {}
+        for run in runs:
+            if not run["settings"].get("ids"):  # a full run replaces its files' results
+                files = set(run["settings"]["files"])
+                merged = {k: v for k, v in merged.items() if v["file"] not in files}
+            for r in run["results"]:
+                if r["id"] in merged and run is not runs[0]:
+                    r = dict(r, status=r["status"] if r["status"] != "survived"
+                             else merged[r["id"]]["status"])
+                merged[r["id"]] = r
+        results = [Result(Mutant(r["file"], r["line"], 0, r["line"], 0, r["op"],
+                                 r["function"], r["original"], r["mutated"]),
+                          r["status"], r["by"], r["level"], r["why"], r["seconds"])
+                   for r in merged.values()]
+        settings = dict(runs[0]["settings"])
+        settings["files"] = sorted({r["file"] for r in merged.values()})
+        settings["generated"] = len(merged)
+        settings["wall"] = sum(run["settings"]["wall"] for run in runs)
+        settings["commit"] = "; ".join(sorted({run["settings"].get("commit", "?")
+                                               for run in runs}))
+        extra = [run["settings"].get("pytest") for run in runs[1:]]
+        if any(extra):
+            settings["pytest"] = "; ".join(e for e in extra if e)
+        write_report(Path(args.report), results, settings)
+        print(f"wrote {args.report}")
+        return 0
+    patterns = list(args.files or DEFAULT_FILES) + (list(ENGINE_FILES) if args.engine else [])
+    mutants = all_mutants(patterns)
+    if args.ids:
+        wanted = set(args.ids)
+        mutants = [m for m in mutants if m.id in wanted]
+    chosen = select(mutants, args.sample, args.seed, args.limit)
+    if args.list:
+        for m in chosen:
+            print(f"{m.id}  [{m.function}]  {m.description}")
+        print(f"{len(chosen)} of {len(mutants)} mutants", file=sys.stderr)
+        return 0 if chosen else 1
+    cfg = {"dps": args.dps, "seed": 0, "samples": args.samples, "labels": args.labels,
+           "levels": args.levels, "snapshots": not args.no_snapshots,
+           "pytest": shlex.split(args.pytest) if args.pytest else None}
+    if cfg["snapshots"] and not (ROOT / "tests" / "snapshots").is_dir():
+        print("mutation: tests/snapshots is missing: snapshots off", file=sys.stderr)
+        cfg["snapshots"] = False
+    t0 = time.perf_counter()
+    print(f"{len(chosen)} of {len(mutants)} mutants, {args.jobs} jobs", flush=True)
+    stream = Path(args.json + "l") if args.json else None  # results as they come (JSONL)
+    if stream is not None and stream.exists():
+        stream.unlink()
+    base, results = run_mutants(chosen, cfg, args.jobs, args.timeout,
+                                baseline=not args.no_baseline, stream=stream)
+    if base is not None and base.status != "survived":
+        print(f"mutation: the unmutated copy does not pass ({base.status}: {base.by} "
+              f"{base.why}); fix that first", file=sys.stderr)
+        return 2
+    wall = time.perf_counter() - t0
+    results = [r for r in results if r.status != "invalid"]
+    counts = Counter(r.status for r in results)
+    total = len(results)
+    killed = total - counts["survived"] - counts["error"]
+    print(f"\nkill rate {100.0 * killed / max(1, total):.1f}% ({killed}/{total}): "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {wall:.0f} s")
+    for r in results:
+        if r.status == "survived" and r.mutant:
+            print(f"  survived {r.mutant.file}:{r.mutant.line} [{r.mutant.function}] "
+                  f"{r.mutant.op}: {r.mutant.description}")
+    settings = {
+        "pytest": args.pytest, "ids": bool(args.ids), "commit": _commit(),
+        "files": [str(p.relative_to(ROOT)) for p in resolve_files(patterns)],
+        "generated": len(mutants), "sampled": args.sample is not None,
+        "seed": args.seed, "timeout": args.timeout, "jobs": args.jobs, "dps": args.dps,
+        "seed_verify": 0, "samples": args.samples, "snapshots": cfg["snapshots"],
+        "wall": wall}
+    if args.report != "-":
+        write_report(Path(args.report), results, settings)
+        print(f"wrote {args.report}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"settings": settings, "results": [
+            _record(r) for r in results]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,22 +27,7 @@ SETTINGS = (
 
 def minimizers_from_random_starts(ctx: VerifyContext) -> list[tuple[Problem, Any]]:
     """CE global minimizers reached by L-BFGS from random starts, refined at hp."""
-    from ufm_sym.highprec.evaluate import num_params, unflatten
-    from ufm_sym.highprec.float_start import minimize
-    from ufm_sym.highprec.refine import refine_critical_point
-
-    def make() -> list[tuple[Problem, Any]]:
-        out = []
-        for i, p in enumerate(SETTINGS):
-            rng = np.random.default_rng(ctx.seed + 31 * i)
-            res = minimize(p, 0.3 * rng.standard_normal(num_params(p)))
-            with mpmath.workdps(C.hp_dps(ctx)):
-                start = unflatten(p, [mpmath.mpf(float(x)) for x in res.x])
-                ref = refine_critical_point(p, start, dps=C.hp_dps(ctx))
-            out.append((p, ref.point))
-        return out
-
-    return ctx.memo(("ce-minimizers", ctx.seed, ctx.dps), make)
+    return C.minimizers_from_random_starts(ctx, SETTINGS, salt=31)
 
 
 def _rows(M: Any) -> list[Any]:

@@ -763,26 +763,13 @@ def ref12_residual(p: Problem, x: Any) -> Any:
     return r
 
 
-def ref12_minimizers(ctx: VerifyContext) -> list[tuple[Problem, Any]]:
+def ref12_minimizers(ctx: VerifyContext) -> list[tuple[Problem, Any, str]]:
     """MSE minimizers reached by L-BFGS from random starts (no closed form used), refined
-    to a gradient norm below 1e-45 at 70 digits."""
+    to a gradient norm below 1e-45, with their regime."""
     from ufm_sym.closed_form import regime
-    from ufm_sym.highprec.evaluate import num_params, unflatten
-    from ufm_sym.highprec.float_start import minimize
-    from ufm_sym.highprec.refine import refine_critical_point
 
-    def make() -> list[tuple[Problem, Any]]:
-        out = []
-        for i, p in enumerate(REF12_SETTINGS):
-            rng = np.random.default_rng(ctx.seed + 53 * i)
-            res = minimize(p, 0.3 * rng.standard_normal(num_params(p)))
-            with mpmath.workdps(C.hp_dps(ctx)):
-                start = unflatten(p, [mpmath.mpf(float(t)) for t in res.x])
-                ref = refine_critical_point(p, start, dps=C.hp_dps(ctx))
-            out.append((p, ref.point, regime(p)))
-        return out
-
-    return ctx.memo(("s4-ref12", ctx.seed, ctx.dps), make)
+    return [(p, x, regime(p))
+            for p, x in C.minimizers_from_random_starts(ctx, REF12_SETTINGS, salt=53)]
 
 
 def ref12_evidence(ctx: VerifyContext) -> Evidence:

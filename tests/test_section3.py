@@ -134,6 +134,8 @@ def test_wrong_convexity_certificate_fails():
 def test_wrong_rank_bound_fails(ctx):
     ev = S3.rank_evidence(ctx, "ce", -2)  # rank <= K - 2 is false at the global minimizers
     assert not ev.passed
+    # and the bound K - 1 itself is false for MSE: regime C minimizers have rank K
+    assert not S3.rank_evidence(ctx, "mse", -1).passed
 
 
 def test_numeric_wrong_balance_is_detected(ctx):

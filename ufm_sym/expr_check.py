@@ -945,9 +945,9 @@ def check_identity(expression: str, loss: str, at: str = "critical", K: int | No
     if at not in AT_CHOICES:
         raise UFMInputError(f"--at: unknown choice {at!r} (expected one of: "
                             f"{', '.join(AT_CHOICES)})")
-    from ufm_sym.landscape import _check_dps
+    from ufm_sym.precision import check_dps
 
-    _check_dps(dps)
+    check_dps(dps)
     parsed = parse_expression(expression)
     settings = check_settings(loss, K, n)
     tol = tolerance(dps)

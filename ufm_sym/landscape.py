@@ -82,7 +82,7 @@ from ufm_sym.highprec.evaluate import (
 from ufm_sym.highprec.linalg import null_vector, singular_values, svd
 from ufm_sym.highprec.refine import refine_critical_point
 from ufm_sym.model import Problem, UFMInputError
-from ufm_sym.precision import MAX_DPS, MIN_DPS
+from ufm_sym.precision import MAX_DPS, MIN_DPS, check_dps
 
 __all__ = [
     "EIG_METHODS",
@@ -162,17 +162,6 @@ def precision_for(dps: int, input_digits: int | None, point_norm: float,
         margin = mpmath.mpf(10) ** (-(digits - SLACK_DIGITS)) * scale
     return Precision(dps=dps, input_digits=input_digits, digits=digits, scale=scale,
                      margin=margin)
-
-
-def _check_dps(dps: Any) -> int:
-    if isinstance(dps, bool) or not isinstance(dps, int):
-        raise UFMInputError(f"dps: {dps!r} is not an integer")
-    if dps < MIN_DPS:
-        raise UFMInputError(f"dps: {dps} is too low (need dps >= {MIN_DPS} to decide the "
-                            "classification)")
-    if dps > MAX_DPS:
-        raise UFMInputError(f"dps: {dps} is too high (at most {MAX_DPS})")
-    return dps
 
 
 # ----------------------------------------------------------------- results
@@ -692,7 +681,7 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
     ('global_min', True, 1, True)
     """
     t0 = time.perf_counter()
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     if eig_method not in EIG_METHODS:
         raise UFMInputError(f"eig_method: unknown method {eig_method!r} "
                             f"(expected one of: {', '.join(EIG_METHODS)})")

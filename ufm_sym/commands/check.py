@@ -54,13 +54,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ufm_sym.expr_check import check_identity, parse_expression
-    from ufm_sym.landscape import _check_dps
     from ufm_sym.model import UFMInputError
+    from ufm_sym.precision import check_dps
 
-    try:
-        _check_dps(args.dps)
-    except UFMInputError as exc:
-        raise UFMInputError(f"--{exc}") from None
+    check_dps(args.dps, "--dps")
     if args.seed < 0:
         raise UFMInputError(f"--seed: {args.seed} must be >= 0")
     loss = str(args.loss).strip().lower()

@@ -45,14 +45,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ufm_sym.landscape import _check_dps, classify
-    from ufm_sym.model import UFMInputError
+    from ufm_sym.landscape import classify
     from ufm_sym.pointio import load_point
+    from ufm_sym.precision import check_dps
 
-    try:
-        _check_dps(args.dps)
-    except UFMInputError as exc:
-        raise UFMInputError(f"--{exc}") from None
+    check_dps(args.dps, "--dps")
     pf = load_point(args.point)
     point = pf.mp_point(args.dps)
     result = classify(pf.problem, point, dps=args.dps, refine=args.refine,

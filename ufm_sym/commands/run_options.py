@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from ufm_sym.model import UFMInputError
-from ufm_sym.precision import MAX_DPS, MIN_DPS
+from ufm_sym.precision import MAX_DPS, MIN_DPS, check_dps
 
 
 def add_run_options(p: argparse.ArgumentParser, label_example: str = "lem:3.1") -> None:
@@ -24,11 +24,7 @@ def add_run_options(p: argparse.ArgumentParser, label_example: str = "lem:3.1") 
 
 def check_run_options(args: argparse.Namespace) -> None:
     """Refuse a --dps, --samples or --seed that cannot give a decision."""
-    if args.dps < MIN_DPS:
-        raise UFMInputError(f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS} (too low "
-                            f"to decide the high-precision checks)")
-    if args.dps > MAX_DPS:
-        raise UFMInputError(f"--dps: {args.dps} is outside {MIN_DPS}..{MAX_DPS}")
+    check_dps(args.dps, "--dps")
     if args.samples < 1:
         raise UFMInputError(f"--samples: {args.samples} must be >= 1")
     if args.seed < 0:

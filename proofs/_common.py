@@ -5,7 +5,7 @@ engine imports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import mpmath
@@ -97,6 +97,39 @@ def hp_evidence(ctx: VerifyContext, records: Sequence[Any],
         ev = Evidence.from_residual("high-precision", worst, tol, len(records),
                                     f"{detail}; worst at {where}; dps {ctx.dps}")
     return ev
+
+
+def worst_part(parts: Mapping[str, Any]) -> Any:
+    """The largest ``|part|`` of a residual made of named parts that must each vanish.
+
+    A check takes the worst part, never the sum: in a sum of vanishing terms a dropped
+    or sign-flipped term is invisible, and the name of the worst part says what failed.
+    The tests feed each part's check a point that violates just that part
+    (``tests/test_wrong_parts.py``).
+
+    >>> worst_part({"W a": -3, "H^T a": 2})
+    3
+    """
+    if not parts:
+        raise ValueError("a residual needs at least one part")
+    return max(abs(v) for v in parts.values())
+
+
+def numerical_ranks(W: Any, H: Any, dps: int) -> tuple[int, int, Any, bool]:
+    """(rank W, rank H, largest singular value counted as zero, decided) with an
+    explicit gap: singular values below 10^-(dps-10) are zero, above 10^-(dps/3)
+    nonzero; a singular value between them leaves the ranks undecided."""
+    from ufm_sym.highprec.linalg import singular_values
+
+    zero_tol = mpmath.mpf(10) ** -(dps - 10)
+    big_tol = mpmath.mpf(10) ** -(dps // 3)
+    sw, sh = singular_values(W), singular_values(H)
+    both = [*sw, *sh]
+    decided = all(s <= zero_tol or s >= big_tol for s in both)
+    worst_zero = max((s for s in both if s <= zero_tol), default=mpmath.mpf(0))
+    rank_W = sum(1 for s in sw if s >= big_tol)
+    rank_H = sum(1 for s in sh if s >= big_tol)
+    return rank_W, rank_H, worst_zero, decided
 
 
 def mp_norm(*mats: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from proofs._common import derivation
+from proofs._common import derivation, worst_part
 from ufm_sym.symbolic.hypotheses import Hypothesis
 
 # ---------------------------------------------------------------- symbolic
@@ -30,6 +30,30 @@ a_norm2 = sp.Symbol("s_a", positive=True)  # ||a||^2 in (4.17)-(4.25)
 #: the paper's scaling of the negative-curvature direction (3.10) / (4.36)
 ALPHA_PAPER = (lambda_H / lambda_W) ** sp.Rational(1, 4)
 BETA_PAPER = -((lambda_W / lambda_H) ** sp.Rational(1, 4))
+
+
+#: the threshold of the split C1 / C2 and the singular value (4.28): sqrt(lW lH)
+THRESHOLD = sp.sqrt(lambda_W * lambda_H)
+#: the curvature the paper predicts along (3.10) / (4.36): the right side of the final
+#: steps of Sections 3 and 4, their symbolic and high-precision checks all use this object
+PREDICTED_CURVATURE = -2 * sigma + 2 * THRESHOLD
+_predicted = sp.lambdify((sigma, lambda_W, lambda_H), PREDICTED_CURVATURE, "mpmath")
+
+
+def paper_prediction(sigma_: Any, lw: Any, lh: Any) -> Any:
+    """:data:`PREDICTED_CURVATURE` at numbers (mpmath, current precision).
+
+    >>> float(paper_prediction(mpmath.mpf(3), mpmath.mpf(1), mpmath.mpf(4)))
+    -2.0
+    """
+    return _predicted(sigma_, lw, lh)
+
+
+def negative_past_threshold(expr: Any) -> bool | None:
+    """Is ``expr`` negative at sigma = sqrt(lW lH) + epsilon for every epsilon > 0 (SymPy's
+    assumptions on positive symbols; None when it cannot tell)?"""
+    eps = sp.Symbol("epsilon", positive=True)
+    return sp.simplify(sp.sympify(expr).subs(sigma, THRESHOLD + eps)).is_negative
 
 
 def direction(alpha_: Any = ALPHA_PAPER, beta_: Any = BETA_PAPER) -> dict[str, Any]:
@@ -66,7 +90,7 @@ class MPDirection:
     v: Any
     sigma: Any
     D: tuple[Any, Any, Any]
-    null_residual: Any  # ||W a|| + ||H^T a||
+    null_residual: Any  # max(||W a||, ||H^T a||)
 
 
 def mp_direction(problem: Any, point: Any, u_vec: Any, v_vec: Any, sigma_: Any,
@@ -79,8 +103,14 @@ def mp_direction(problem: Any, point: Any, u_vec: Any, v_vec: Any, sigma_: Any,
     DW = al * (u_vec * a_vec.T)
     DH = be * (a_vec * v_vec.T)
     Db = mpmath.zeros(problem.K, 1)
-    res = mpmath.norm(Wm * a_vec) + mpmath.norm(Hm.T * a_vec)
-    return MPDirection(a_vec, u_vec, v_vec, sigma_, (DW, DH, Db), res)
+    return MPDirection(a_vec, u_vec, v_vec, sigma_, (DW, DH, Db),
+                       worst_part(null_parts(point, a_vec)))
+
+
+def null_parts(point: Any, a_vec: Any) -> dict[str, Any]:
+    """W a = 0 and H^T a = 0, the two hypotheses on a, as named residuals."""
+    Wm, Hm, _ = point
+    return {"W a": mpmath.norm(Wm * a_vec), "H^T a": mpmath.norm(Hm.T * a_vec)}
 
 
 def top_singular_pair(Gm: Any, index: int = 0) -> tuple[Any, Any, Any]:

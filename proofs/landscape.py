@@ -11,7 +11,13 @@ from typing import Any
 import mpmath
 
 from proofs import _common as C
-from proofs.geometry import MPDirection, mp_direction, top_singular_pair, unit_null_vector
+from proofs.geometry import (
+    MPDirection,
+    mp_direction,
+    paper_prediction,
+    top_singular_pair,
+    unit_null_vector,
+)
 from proofs.models import fd_tolerance
 from ufm_sym.claims import Claim, Evidence, VerifyContext
 
@@ -19,6 +25,34 @@ from ufm_sym.claims import Claim, Evidence, VerifyContext
 C2_MARGIN = mpmath.mpf("1e-10")
 #: an eigenvalue below -EIG_MARGIN is negative
 EIG_MARGIN = mpmath.mpf("1e-10")
+
+
+def certainly_negative(value: Any) -> bool:
+    """``value < -EIG_MARGIN``: a curvature or eigenvalue is called negative only with
+    this margin, never on its sign alone.
+
+    >>> certainly_negative(mpmath.mpf("-1e-9")), certainly_negative(mpmath.mpf("-1e-11"))
+    (True, False)
+    """
+    return bool(value < -EIG_MARGIN)
+
+
+def direction_parts(problem: Any, point: Any, dirn: MPDirection) -> dict[str, Any]:
+    """The identities (3.10) / (4.37)-(4.38) of the escape direction, as named residuals
+    that must each vanish: D_W H = 0 and W D_H = 0 (each, since W a = 0 and H^T a = 0),
+    D_b = 0, D_W D_H = -u v^T, and lW ||D_W||^2 = lH ||D_H||^2 = sqrt(lW lH)."""
+    Wm, Hm, _ = point
+    DW, DH, Db = dirn.D
+    lw, lh, _ = problem.mp_lambdas()
+    thr = mpmath.sqrt(lw * lh)
+    return {
+        "D_W H": C.mp_norm(DW * Hm),
+        "W D_H": C.mp_norm(Wm * DH),
+        "D_b": C.mp_norm(Db),
+        "D_W D_H + u v^T": C.mp_norm(DW * DH + dirn.u * dirn.v.T),
+        "lW ||D_W||^2 - sqrt(lW lH)": lw * C.mp_norm(DW) ** 2 - thr,
+        "lH ||D_H||^2 - sqrt(lW lH)": lh * C.mp_norm(DH) ** 2 - thr,
+    }
 
 
 def eq_margin(ctx: VerifyContext) -> Any:
@@ -65,11 +99,6 @@ def c2_records(ctx: VerifyContext, loss: str) -> list[Any]:
             and not classify_record(r, ctx).undecided]
 
 
-def paper_prediction(sigma: Any, lw: Any, lh: Any) -> Any:
-    """The curvature the paper predicts along its direction: -2 sigma + 2 sqrt(lW lH)."""
-    return -2 * sigma + 2 * mpmath.sqrt(lw * lh)
-
-
 def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
                        predicted: Any = paper_prediction) -> Evidence:
     """Evidence along the escape direction at every point of C2.
@@ -93,15 +122,12 @@ def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
             p, x = rec.problem, rec.point
             DW, DH, Db = dirn.D
             lw, lh, _ = p.mp_lambdas()
-            thr = mpmath.sqrt(lw * lh)
             if what == "fd":
                 val = hessian_form(p, x, dirn.D)
                 fd, _ = fd_directional(p, x, dirn.D, order=2, dps=ctx.dps)
                 r = abs(val - fd) / max(1, abs(fd))
             elif what == "direction":
-                Wm, Hm, _ = x
-                r = (C.mp_norm(DW * Hm + Wm * DH) + C.mp_norm(DW * DH + dirn.u * dirn.v.T)
-                     + abs(lw * C.mp_norm(DW) ** 2 - thr) + abs(lh * C.mp_norm(DH) ** 2 - thr))
+                r = C.worst_part(direction_parts(p, x, dirn))
             elif what == "hess_g":
                 Wm, Hm, bm = x
                 D1 = DW * Hm + Wm * DH + Db * mpmath.ones(1, p.N)
@@ -109,7 +135,7 @@ def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
             elif what == "curvature":
                 val = hessian_form(p, x, dirn.D)
                 r = abs(val - predicted(dirn.sigma, lw, lh))
-                if not val < -EIG_MARGIN:
+                if not certainly_negative(val):
                     not_negative.append(rec.family)
             else:  # pragma: no cover - programming error
                 raise ValueError(what)
@@ -127,8 +153,8 @@ def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
 
 _WHAT = {
     "fd": "Hessian form along the direction vs finite differences of f (relative)",
-    "direction": "||D_W H + W D_H|| + ||D_W D_H + u v^T|| + |lW||D_W||^2 - sqrt(lW lH)| + "
-                 "|lH||D_H||^2 - sqrt(lW lH)|",
+    "direction": "the worst of ||D_W H||, ||W D_H||, ||D_b||, ||D_W D_H + u v^T||, "
+                 "|lW||D_W||^2 - sqrt(lW lH)|, |lH||D_H||^2 - sqrt(lW lH)|",
     "hess_g": "|hess g[D1, D1]| along the direction",
     "curvature": "|hess f[Delta, Delta] - (-2 sigma + 2 sqrt(lW lH))|, and it is < -1e-10",
 }
@@ -150,44 +176,54 @@ def hessian_spectrum_summary(rec: Any, ctx: VerifyContext) -> tuple[Any, int, in
     return ctx.memo(("spectrum", id(rec)), make)
 
 
-def theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> Evidence:
-    """Theorem 1.1 / 1.2 at every hp critical point: in C1 and f = f* (closed form,
-    [13] / [12]) with a PSD Hessian up to the margin; or in C2 with negative curvature
-    along the paper's direction and a negative smallest Hessian eigenvalue.  Records
-    the zero eigenvalues as a finding (the word "non-degenerate")."""
-    from ufm_sym.closed_form import global_value
+@dataclass
+class TheoremVerdict:
+    """What Theorem 1.1 / 1.2 says at one critical point, and whether it holds there."""
 
+    region: str                # "C1", "C2" or "undecided"
+    failures: list[str]        # empty when the theorem holds at the point
+    gap: Any                   # |f - f*| at a point of C1, else None
+    n_zero: int                # certified near-zero Hessian eigenvalues
+
+
+def theorem_verdict(rec: Any, ctx: VerifyContext) -> TheoremVerdict:
+    """The theorem at one hp critical point: in C1 with f = f* (closed form, [13] / [12])
+    and no certified negative eigenvalue; or in C2 with a negative curvature along the
+    paper's direction and a negative smallest eigenvalue (both below -EIG_MARGIN)."""
+    from ufm_sym.closed_form import global_value
+    from ufm_sym.highprec.evaluate import hessian_form
+
+    cls = classify_record(rec, ctx)
+    lam_min, n_neg, n_zero, certified = hessian_spectrum_summary(rec, ctx)
+    failures = [] if certified else ["eigenvalue signs not certified"]
+    if cls.undecided:
+        return TheoremVerdict("undecided", [*failures, "undecided"], None, n_zero)
+    if cls.in_C1:
+        gap = abs(rec.value - global_value(rec.problem, dps=ctx.dps))
+        if gap > C.hp_tolerance(ctx) or n_neg > 0:
+            failures.append(f"C1 but f - f* = {C.format_residual(gap)}, lambda_min = "
+                            f"{C.format_residual(lam_min)} ({n_neg} negative eigenvalues)")
+        return TheoremVerdict("C1", failures, gap, n_zero)
+    curv = hessian_form(rec.problem, rec.point, direction_for_record(rec, ctx).D)
+    if not (certainly_negative(curv) and n_neg > 0 and certainly_negative(lam_min)):
+        failures.append(f"C2 but curvature {C.format_residual(curv)}, lambda_min "
+                        f"{C.format_residual(lam_min)} ({n_neg} negative eigenvalues)")
+    return TheoremVerdict("C2", failures, None, n_zero)
+
+
+def theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> Evidence:
+    """Theorem 1.1 / 1.2 at every hp critical point (:func:`theorem_verdict`).  Records
+    the zero eigenvalues as a finding (the word "non-degenerate")."""
     recs = C.hp_records(ctx, loss)
     bad: list[str] = []
-    worst_gap = mpmath.mpf(0)
-    zero_counts: list[int] = []
-    n_global = n_saddle = 0
     with mpmath.workdps(ctx.dps):
-        for rec in recs:
-            cls = classify_record(rec, ctx)
-            lam_min, n_neg, n_zero, certified = hessian_spectrum_summary(rec, ctx)
-            if not certified:
-                bad.append(f"{rec.family}: eigenvalue signs not certified")
-            if cls.undecided:
-                bad.append(f"{rec.family}: undecided")
-                continue
-            if cls.in_C1:
-                gap = abs(rec.value - global_value(rec.problem, dps=ctx.dps))
-                worst_gap = max(worst_gap, gap)
-                if gap > C.hp_tolerance(ctx) or n_neg > 0:
-                    bad.append(f"{rec.family}: C1 but f - f* = {C.format_residual(gap)}, "
-                               f"lambda_min = {C.format_residual(lam_min)}")
-                n_global += 1
-            else:
-                dirn = direction_for_record(rec, ctx)
-                from ufm_sym.highprec.evaluate import hessian_form
-
-                curv = hessian_form(rec.problem, rec.point, dirn.D)
-                if not (curv < -EIG_MARGIN and n_neg > 0 and lam_min < -EIG_MARGIN):
-                    bad.append(f"{rec.family}: C2 but curvature {C.format_residual(curv)}, "
-                               f"lambda_min {C.format_residual(lam_min)}")
-                n_saddle += 1
-                zero_counts.append(n_zero)
+        verdicts = [theorem_verdict(rec, ctx) for rec in recs]
+    for rec, v in zip(recs, verdicts, strict=True):
+        bad.extend(f"{rec.family}: {f}" for f in v.failures)
+    gaps = [v.gap for v in verdicts if v.region == "C1"]
+    worst_gap = max(gaps, default=mpmath.mpf(0))
+    zero_counts = [v.n_zero for v in verdicts if v.region == "C2"]
+    n_global, n_saddle = len(gaps), len(zero_counts)
     finding = (
         "'non-degenerate' in part 2 is literally false: at the strict saddles sampled, "
         f"the Hessian has {min(zero_counts, default=0)} to {max(zero_counts, default=0)} "

@@ -128,23 +128,6 @@ def _ones_W_residual(rec: Any) -> Any:
     return C.mp_norm(mpmath.ones(1, Wm.rows) * Wm)
 
 
-def _rank_gap(rec: Any, ctx: VerifyContext) -> tuple[int, int, Any, bool]:
-    """Numerical ranks of W and H with an explicit gap: singular values below
-    10^-(dps-10) count as zero, above 10^-(dps/3) as nonzero, anything between is
-    undecided."""
-    from ufm_sym.highprec.linalg import singular_values
-
-    zero_tol = mpmath.mpf(10) ** -(ctx.dps - 10)
-    big_tol = mpmath.mpf(10) ** -(ctx.dps // 3)
-    Wm, Hm, _ = rec.point
-    sw, sh = singular_values(Wm), singular_values(Hm)
-    decided = all(s <= zero_tol or s >= big_tol for s in list(sw) + list(sh))
-    rw = sum(1 for s in sw if s >= big_tol)
-    rh = sum(1 for s in sh if s >= big_tol)
-    worst_zero = max([s for s in list(sw) + list(sh) if s <= zero_tol] or [mpmath.mpf(0)])
-    return rw, rh, worst_zero, decided
-
-
 def rank_evidence(ctx: VerifyContext, loss: str, bound: int | None) -> Evidence:
     """rank W = rank H (and <= K - 1 when ``bound`` is -1) at every hp point."""
     recs = C.hp_records(ctx, loss)
@@ -152,7 +135,7 @@ def rank_evidence(ctx: VerifyContext, loss: str, bound: int | None) -> Evidence:
     worst = mpmath.mpf(0)
     with mpmath.workdps(ctx.dps):
         for rec in recs:
-            rw, rh, wz, decided = _rank_gap(rec, ctx)
+            rw, rh, wz, decided = C.numerical_ranks(rec.point[0], rec.point[1], ctx.dps)
             worst = max(worst, wz)
             limit = rec.problem.K + (bound or 0)
             if not decided or rw != rh or (bound is not None and rw > limit):
@@ -310,7 +293,7 @@ def _register_landscape(registry: Registry) -> None:
                    sp.Eq(H.T * Geo.a, sp.ZeroMatrix(D.N, 1), evaluate=False)])
     c.check("high-precision")(lambda ctx: C.hp_evidence(
         ctx, recs(ctx), lambda r: direction_for_record(r, ctx).null_residual,
-        "||W a|| + ||H^T a|| for a unit a from the SVD of W"))
+        "max(||W a||, ||H^T a||) for a unit a from the SVD of W"))
     c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "null"))
 
     dirn = Geo.direction()
@@ -354,15 +337,15 @@ def _register_landscape(registry: Registry) -> None:
     c = registry.claim(
         "step:3.final", "hess f[Delta, Delta] = -2 sigma + 2 sqrt(lambda_W lambda_H) < 0",
         uses=("eq:3.9", "eq:3.10", "eq:3.11", "step:3.C"), kind="step", section="3",
-        statement=sp.Eq(form, -2 * Geo.sigma + 2 * thr, evaluate=False),
+        statement=sp.Eq(form, Geo.PREDICTED_CURVATURE, evaluate=False),
         hypotheses=tuple(h.equation for h in hyps) + (sp.Gt(Geo.sigma, thr),))
+    final = c
 
     @c.check("symbolic")
     def _(ctx: VerifyContext) -> Evidence:
-        ev = C.reduction_evidence(form, hyps, -2 * Geo.sigma + 2 * thr,
-                                  "derived Hessian form along (3.10)")
-        eps = sp.Symbol("epsilon", positive=True)
-        negative = sp.simplify((-2 * Geo.sigma + 2 * thr).subs(Geo.sigma, thr + eps)).is_negative
+        predicted = final.statement.rhs
+        ev = C.reduction_evidence(form, hyps, predicted, "derived Hessian form along (3.10)")
+        negative = Geo.negative_past_threshold(predicted)
         return Evidence.exact("symbolic", ev.passed and bool(negative),
                               ev.detail + "; with sigma = sqrt(lambda_W lambda_H) + epsilon, "
                               f"epsilon > 0, it is negative: {negative}")

@@ -369,14 +369,14 @@ def escape_direction_symbolic(what: str, alpha: Any = Geo.ALPHA_PAPER,
                 "sqrt(lambda_W lambda_H)")
 
 
-def final_symbolic(alpha: Any = Geo.ALPHA_PAPER, beta: Any = Geo.BETA_PAPER) -> Evidence:
-    """The MSE Hessian form (4.18) along (4.36) reduces to -2 sigma + 2 sqrt(lW lH), and
-    is negative when sigma > sqrt(lW lH)."""
+def final_symbolic(alpha: Any = Geo.ALPHA_PAPER, beta: Any = Geo.BETA_PAPER,
+                   predicted: Any = Geo.PREDICTED_CURVATURE) -> Evidence:
+    """The MSE Hessian form (4.18) along (4.36) reduces to ``predicted`` (the right side
+    of step:4.final, -2 sigma + 2 sqrt(lW lH)), which is negative when sigma > sqrt(lW lH)."""
     form = Geo.along(FORM, Geo.direction(alpha, beta))
-    ev = C.reduction_evidence(form, Geo.null_hypotheses(), -2 * Geo.sigma + 2 * THR,
+    ev = C.reduction_evidence(form, Geo.null_hypotheses(), predicted,
                               "MSE Hessian form (4.18) along (4.36)")
-    eps = sp.Symbol("epsilon", positive=True)
-    negative = sp.simplify((-2 * Geo.sigma + 2 * THR).subs(Geo.sigma, THR + eps)).is_negative
+    negative = Geo.negative_past_threshold(predicted)
     return Evidence.exact("symbolic", ev.passed and bool(negative),
                           ev.detail + "; with sigma = sqrt(lambda_W lambda_H) + epsilon, "
                           f"epsilon > 0 ((4.34)), it is negative: {negative}")
@@ -809,7 +809,7 @@ def _register_theorem(registry: Registry) -> None:
     c.check("symbolic")(lambda ctx: kernel_symbolic())
     c.check("high-precision")(lambda ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: direction_for_record(r, ctx).null_residual,
-        "||W a|| + ||H^T a|| for a unit a from the SVD of W, at the points of C2"))
+        "max(||W a||, ||H^T a||) for a unit a from the SVD of W, at the points of C2"))
     c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "null"))
 
     dirn = Geo.direction()
@@ -850,10 +850,10 @@ def _register_theorem(registry: Registry) -> None:
     c = registry.claim(
         "step:4.final", "hess f[Delta, Delta] = -2 sigma_j + 2 sqrt(lambda_W lambda_H) < 0",
         uses=("eq:4.18", "eq:4.33", "eq:4.34", "eq:4.37", "eq:4.38"), kind="step",
-        section="4", statement=sp.Eq(form, -2 * Geo.sigma + 2 * THR, evaluate=False),
+        section="4", statement=sp.Eq(form, Geo.PREDICTED_CURVATURE, evaluate=False),
         hypotheses=tuple(h.equation for h in Geo.null_hypotheses())
         + (sp.Gt(Geo.sigma, THR),))
-    c.check("symbolic")(lambda ctx: final_symbolic())
+    c.check("symbolic")(lambda ctx, claim=c: final_symbolic(predicted=claim.statement.rhs))
     c.check("high-precision")(P.final_evidence)
     c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
 

@@ -30,6 +30,7 @@ import mpmath
 import numpy as np
 
 from proofs import _common as C
+from proofs.geometry import paper_prediction
 from ufm_sym.claims import Evidence, VerifyContext
 from ufm_sym.model import Problem
 
@@ -214,22 +215,13 @@ def residual_411(rec: Any, which: int) -> Any:
 
 def rank_inequality_evidence(ctx: VerifyContext, which: str) -> Evidence:
     """(4.9) rank W <= rank H, (4.10) rank H <= rank W, (4.3) equality, with a gap."""
-    from ufm_sym.highprec.linalg import singular_values
-
     recs = records(ctx)
-    zero_tol = mpmath.mpf(10) ** -(ctx.dps - 10)
-    big_tol = mpmath.mpf(10) ** -(ctx.dps // 3)
     bad = []
     worst = mpmath.mpf(0)
     with mpmath.workdps(ctx.dps):
         for rec in recs:
-            W, H, _ = rec.point
-            sw, sh = singular_values(W), singular_values(H)
-            alls = list(sw) + list(sh)
-            decided = all(s <= zero_tol or s >= big_tol for s in alls)
-            worst = max([worst] + [s for s in alls if s <= zero_tol])
-            rw = sum(1 for s in sw if s >= big_tol)
-            rh = sum(1 for s in sh if s >= big_tol)
+            rw, rh, wz, decided = C.numerical_ranks(rec.point[0], rec.point[1], ctx.dps)
+            worst = max(worst, wz)
             ok = {"4.9": rw <= rh, "4.10": rh <= rw, "4.3": rw == rh}[which]
             if not (decided and ok):
                 bad.append(f"{rec.family} (rank W {rw}, rank H {rh})")
@@ -596,35 +588,32 @@ def case2_split_evidence(ctx: VerifyContext) -> Evidence:
 
 
 # ------------------------------------------------------- (4.35)-(4.38)
-def residual_437(rec: Any, ctx: VerifyContext) -> Any:
-    """(4.37): ||D_W H + W D_H + D_b 1^T|| + |lW ||D_W||^2 - sqrt| + |lH ||D_H||^2 - sqrt|."""
-    from proofs.landscape import direction_for_record
+def parts_436(rec: Any, ctx: VerifyContext) -> dict[str, Any]:
+    """The identities of the direction (4.36) at a point of C2, as named residuals
+    (:func:`proofs.landscape.direction_parts`)."""
+    from proofs.landscape import direction_for_record, direction_parts
 
-    dirn = direction_for_record(rec, ctx)
-    p = rec.problem
-    W, H, _ = rec.point
-    DW, DH, Db = dirn.D
-    lw, lh, _ = p.mp_lambdas()
-    thr = mpmath.sqrt(lw * lh)
-    return (C.mp_norm(DW * H + W * DH + Db * mpmath.ones(1, p.N))
-            + abs(lw * C.mp_norm(DW) ** 2 - thr) + abs(lh * C.mp_norm(DH) ** 2 - thr))
+    return direction_parts(rec.problem, rec.point, direction_for_record(rec, ctx))
+
+
+#: the parts of (4.36) that (4.37) states; (4.38) is the remaining one
+PARTS_438 = ("D_W D_H + u v^T",)
+
+
+def residual_437(rec: Any, ctx: VerifyContext) -> Any:
+    """(4.37): D_W H = W D_H = 0, D_b = 0, lW ||D_W||^2 = lH ||D_H||^2 = sqrt(lW lH)."""
+    parts = parts_436(rec, ctx)
+    return C.worst_part({k: v for k, v in parts.items() if k not in PARTS_438})
 
 
 def residual_438(rec: Any, ctx: VerifyContext) -> Any:
-    from proofs.landscape import direction_for_record
-
-    dirn = direction_for_record(rec, ctx)
-    DW, DH, _ = dirn.D
-    return C.mp_norm(DW * DH + dirn.u * dirn.v.T)
+    """(4.38): D_W D_H = -u v^T."""
+    parts = parts_436(rec, ctx)
+    return C.worst_part({k: parts[k] for k in PARTS_438})
 
 
 def residual_436(rec: Any, ctx: VerifyContext) -> Any:
-    return residual_437(rec, ctx) + residual_438(rec, ctx)
-
-
-def paper_prediction(sigma: Any, lw: Any, lh: Any) -> Any:
-    """The curvature the paper predicts along (4.36): -2 sigma + 2 sqrt(lW lH)."""
-    return -2 * sigma + 2 * mpmath.sqrt(lw * lh)
+    return C.worst_part(parts_436(rec, ctx))
 
 
 def _quarter(lw: Any, lh: Any) -> tuple[Any, Any]:
@@ -636,7 +625,7 @@ def final_evidence(ctx: VerifyContext, scaling: Callable[[Any, Any], Any] = _qua
     """At every point of C2: hess f along (alpha u a^T, beta a v^T, 0), (alpha, beta) =
     ``scaling(lW, lH)`` (the paper's quarter powers), equals ``predicted(sigma, lW, lH)``
     and is below -1e-10."""
-    from proofs.landscape import EIG_MARGIN, direction_for_record
+    from proofs.landscape import certainly_negative, direction_for_record
     from ufm_sym.highprec.evaluate import hessian_form
 
     recs = c2_records(ctx)
@@ -649,7 +638,7 @@ def final_evidence(ctx: VerifyContext, scaling: Callable[[Any, Any], Any] = _qua
         al, be = scaling(lw, lh)
         Dd = (al * (dirn.u * dirn.a.T), be * (dirn.a * dirn.v.T), mpmath.zeros(p.K, 1))
         val = hessian_form(p, rec.point, Dd)
-        if not val < -EIG_MARGIN:
+        if not certainly_negative(val):
             positive.append(rec.family)
         return val - predicted(dirn.sigma, lw, lh)
 
@@ -693,35 +682,14 @@ def theorem_extra_evidence(ctx: VerifyContext) -> Evidence:
     """Theorem 1.2 at the critical points of :data:`EXTRA_SETTINGS` (the default ones are
     checked by :func:`proofs.landscape.theorem_evidence`): C1 and f = f* with lambda_min >=
     -1e-10, or C2 with negative curvature along (4.36) and lambda_min < -1e-10."""
-    from proofs.landscape import (
-        EIG_MARGIN,
-        classify_record,
-        direction_for_record,
-        hessian_spectrum_summary,
-    )
-    from ufm_sym.closed_form import global_value
-    from ufm_sym.highprec.evaluate import hessian_form
+    from proofs.landscape import theorem_verdict
 
     default = {id(r) for r in C.hp_records(ctx, LOSS)}
     recs = [r for r in records(ctx) if id(r) not in default]
     bad = []
     with mpmath.workdps(ctx.dps):
         for rec in recs:
-            cls = classify_record(rec, ctx)
-            spec = hessian_spectrum_summary(rec, ctx)
-            lam_min, n_neg = spec[0], spec[1]
-            if len(spec) > 3 and not spec[3]:
-                bad.append(f"{rec.family}: eigenvalue signs not certified")
-            if cls.undecided:
-                bad.append(f"{rec.family}: undecided")
-            elif cls.in_C1:
-                gap = abs(rec.value - global_value(rec.problem, dps=ctx.dps))
-                if gap > C.hp_tolerance(ctx) or n_neg > 0 or lam_min < -EIG_MARGIN:
-                    bad.append(f"{rec.family}: C1 but not a minimizer")
-            else:
-                curv = hessian_form(rec.problem, rec.point, direction_for_record(rec, ctx).D)
-                if not (curv < -EIG_MARGIN and n_neg > 0 and lam_min < -EIG_MARGIN):
-                    bad.append(f"{rec.family}: C2 without negative curvature")
+            bad.extend(f"{rec.family}: {f}" for f in theorem_verdict(rec, ctx).failures)
     detail = (f"{len(recs)} further critical points (lambda_W != lambda_H): each a global "
               "minimizer or a strict saddle")
     if bad:

@@ -27,6 +27,8 @@ Mutation operators (``--list`` shows each mutant)::
     div-mul      a / N -> a * N
     swap         A * B -> B * A for matrix-like A, B (names such as W, H, G, D_W, W.T)
     drop         a + b -> a, a + b -> b, a - b -> -b
+    drop-part    one named part of a residual ({"W a": ..., "H^T a": ...} given to
+                 worst_part, or returned by a *_parts function) is left out
 
 Left alone: docstrings, strings and f-strings (detail text), imports, decorators,
 default arguments, subscripts, ``raise``/``assert``, the sizes a check loops over
@@ -109,6 +111,8 @@ SKIP_ARGS = {"from_residual": {2, 3, 4}, "hp_evidence": {3, 4}, "Evidence": {0, 
 SKIP_NAME_RE = re.compile(r"tol|margin|dps|digits|seed|samples|count|settings|sizes|^loss$"
                           r"|^label|^title|^detail|^what$|^where$|^msg|^text$|_fmt|format",
                           re.IGNORECASE)
+#: calls whose dict argument is a residual of named parts (``proofs._common.worst_part``)
+PARTS_CALLS = {"worst_part"}
 RANDOM_CALLS = {"standard_normal", "normal", "uniform", "random", "integers"}
 SCALARS = {"mpf", "Integer", "Float", "float", "int"}
 RELATIONS = {"Eq", "Le", "Lt", "Ge", "Gt", "GreaterThan", "LessThan", "StrictGreaterThan",
@@ -278,6 +282,8 @@ class _Generator:
             self._expr(node.value, func)
             return
         if isinstance(node, ast.Return):
+            if isinstance(node.value, ast.Dict) and func.split(".")[-1].endswith("_parts"):
+                self._drop_parts(node.value, func)
             if node.value is not None:
                 self._expr(node.value, func)
             return
@@ -359,6 +365,10 @@ class _Generator:
             rhs = node.args[EVIDENCE_RHS[name]]
             if not _is_zero(rhs):
                 self._negate(rhs, func)
+        if name in PARTS_CALLS:
+            for arg in node.args:
+                if isinstance(arg, ast.Dict):
+                    self._drop_parts(arg, func)
         skip = SKIP_ARGS.get(name, set())
         floor = name in ("max", "min")
         for i, arg in enumerate(node.args):
@@ -378,6 +388,15 @@ class _Generator:
             return  # sign-unary covers it
         self._add(node, ast.UnaryOp(op=ast.USub(), operand=copy.deepcopy(node)), "negate",
                   func)
+
+    def _drop_parts(self, node: ast.Dict, func: str) -> None:
+        """A residual of named parts (``worst_part({...})``, ``*_parts``) loses one part."""
+        if len(node.keys) < 2:
+            return
+        for i in range(len(node.keys)):
+            keys = [k for j, k in enumerate(node.keys) if j != i]
+            values = [v for j, v in enumerate(node.values) if j != i]
+            self._add(node, ast.Dict(keys=keys, values=values), "drop-part", func)
 
     def _const(self, node: ast.Constant, func: str) -> None:
         v = node.value

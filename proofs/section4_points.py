@@ -180,11 +180,13 @@ def residual_45(rec: Any) -> Any:
 
 
 def residual_46(rec: Any, ratio: Callable[[Any, Any], Any] = lambda lw, lh: lh / lw) -> Any:
-    """||W^T W - (lH/lW) H H^T|| + |lW ||W||^2 - lH ||H||^2|."""
+    """The worst of ||W^T W - (lH/lW) H H^T|| and |lW ||W||^2 - lH ||H||^2|."""
     W, H, _ = rec.point
     lw, lh, _ = rec.problem.mp_lambdas()
-    trace = abs(lw * C.mp_norm(W) ** 2 - lh * C.mp_norm(H) ** 2)
-    return C.mp_norm(W.T * W - ratio(lw, lh) * H * H.T) + trace
+    return C.worst_part({
+        "W^T W - (lH/lW) H H^T": C.mp_norm(W.T * W - ratio(lw, lh) * H * H.T),
+        "lW ||W||^2 - lH ||H||^2": lw * C.mp_norm(W) ** 2 - lh * C.mp_norm(H) ** 2,
+    })
 
 
 def residual_47(rec: Any) -> Any:
@@ -238,13 +240,17 @@ def rank_inequality_evidence(ctx: VerifyContext, which: str) -> Evidence:
 
 # ------------------------------------------------------ Proposition 4.3
 def residual_414(rot: Rotated) -> Any:
-    """||W V - U Sigma|| + off-diagonal of (WV)^T(WV) + ||columns of W V after r||."""
+    """The worst of ||W V - U Sigma||, the off-diagonal of (WV)^T(WV) and the columns of
+    W V after r."""
     Wt = rot.point[0]
     K, d = Wt.rows, Wt.cols
     US = mpmath.matrix([[rot.U[i, j] * rot.S[j] if j < min(K, d) else 0 for j in range(d)]
                         for i in range(K)])
-    tail = C.mp_norm(*[col(Wt, j) for j in range(rot.r, d)]) if rot.r < d else 0
-    return C.mp_norm(Wt - US) + offdiag(Wt.T * Wt) + tail
+    return C.worst_part({
+        "W V - U Sigma": C.mp_norm(Wt - US),
+        "off-diagonal of W~^T W~": offdiag(Wt.T * Wt),
+        "columns of W~ after r": C.mp_norm(*[col(Wt, j) for j in range(rot.r, d)]),
+    })
 
 
 def residual_415(rot: Rotated) -> Any:
@@ -263,11 +269,12 @@ def residual_426(rot: Rotated) -> Any:
     """(4.26): columns of W~ orthogonal, rows of H~ orthogonal, zero after r."""
     Wt, Ht, _ = rot.point
     d = Wt.cols
-    tail = mpmath.mpf(0)
-    if rot.r < d:
-        tail = C.mp_norm(*[col(Wt, j) for j in range(rot.r, d)],
-                         *[row(Ht, j) for j in range(rot.r, d)])
-    return offdiag(Wt.T * Wt) + offdiag(Ht * Ht.T) + tail
+    return C.worst_part({
+        "off-diagonal of W~^T W~": offdiag(Wt.T * Wt),
+        "off-diagonal of H~ H~^T": offdiag(Ht * Ht.T),
+        "columns of W~ after r": C.mp_norm(*[col(Wt, j) for j in range(rot.r, d)]),
+        "rows of H~ after r": C.mp_norm(*[row(Ht, j) for j in range(rot.r, d)]),
+    })
 
 
 def residual_asm44(rot: Rotated, ratio: Callable[[Any, Any], Any] = lambda lw, lh: lh / lw
@@ -395,10 +402,11 @@ def null_records(ctx: VerifyContext) -> list[Any]:
 
 
 def residual_416(rot: Rotated) -> Any:
-    """||W a|| + ||H^T a|| for every null vector a = V e_j, j > r."""
-    W, H, _ = rot.rec.point
-    return mpmath.fsum(mpmath.norm(W * col(rot.V, j)) + mpmath.norm(H.T * col(rot.V, j))
-                       for j in range(rot.r, rot.p.d))
+    """The worst of ||W a|| and ||H^T a|| over the null vectors a = V e_j, j > r."""
+    from proofs.geometry import null_parts
+
+    parts = [null_parts(rot.rec.point, col(rot.V, j)) for j in range(rot.r, rot.p.d)]
+    return max((C.worst_part(q) for q in parts), default=mpmath.mpf(0))
 
 
 def _test_direction(rot: Rotated) -> tuple[Any, Any, Any, Any, Any]:
@@ -420,12 +428,18 @@ def residual_419(rot: Rotated, rotated_copy: bool = False) -> Any:
     if rotated_copy:
         a = rot.V.T * a
     DW, DH = al * (u * a.T), be * (a * v.T)
-    return (C.mp_norm(DW * H + W * DH) + C.mp_norm(DW * DH - al * be * s * (u * v.T))
-            + abs(C.mp_norm(DW) ** 2 - al ** 2 * s) + abs(C.mp_norm(DH) ** 2 - be ** 2 * s))
+    return C.worst_part({
+        "D_W H": C.mp_norm(DW * H),
+        "W D_H": C.mp_norm(W * DH),
+        "D_W D_H - alpha beta s u v^T": C.mp_norm(DW * DH - al * be * s * (u * v.T)),
+        "||D_W||^2 - alpha^2 s": C.mp_norm(DW) ** 2 - al ** 2 * s,
+        "||D_H||^2 - beta^2 s": C.mp_norm(DH) ** 2 - be ** 2 * s,
+    })
 
 
 def residual_425(rot: Rotated) -> Any:
-    """|hess f[D, D] - closed form| + |hess f~[D~, D~] - closed form|, (4.25)."""
+    """(4.25): the worst of |hess f[D, D] - closed form| and |hess f~[D~, D~] - closed
+    form|."""
     from ufm_sym.highprec.evaluate import hessian_form
 
     al, be = ALPHA_TEST, BETA_TEST
@@ -436,16 +450,18 @@ def residual_425(rot: Rotated) -> Any:
     at = rot.V.T * a
     q0 = hessian_form(rot.p, rot.rec.point, (al * (u * a.T), be * (a * v.T), zK))
     q1 = hessian_form(rot.p, rot.point, (al * (u * at.T), be * (at * v.T), zK))
-    return abs(q0 - closed) + abs(q1 - closed)
+    return C.worst_part({"hess f[D, D] - (4.25)": q0 - closed,
+                         "hess f~[D~, D~] - (4.25)": q1 - closed})
 
 
 # --------------------------------------------------------- (4.27)-(4.34)
 def residual_427(rot: Rotated) -> Any:
     Wt, Ht, _ = rot.point
     lw, lh, _ = rot.p.mp_lambdas()
-    return mpmath.fsum(C.mp_norm(rot.G * row(Ht, i).T + lw * col(Wt, i))
-                       + C.mp_norm(col(Wt, i).T * rot.G + lh * row(Ht, i))
-                       for i in range(rot.r))
+    return max((C.worst_part({
+        "G h^iT + lW w_i": C.mp_norm(rot.G * row(Ht, i).T + lw * col(Wt, i)),
+        "w_i^T G + lH h^i": C.mp_norm(col(Wt, i).T * rot.G + lh * row(Ht, i)),
+    }) for i in range(rot.r)), default=mpmath.mpf(0))
 
 
 def residual_428(rot: Rotated, sigma: Callable[[Any, Any], Any] = paper_sigma) -> Any:
@@ -459,12 +475,14 @@ def residual_428(rot: Rotated, sigma: Callable[[Any, Any], Any] = paper_sigma) -
 
 
 def residual_429(rot: Rotated, sigma: Callable[[Any, Any], Any] = paper_sigma) -> Any:
-    """||G v_i - sigma u_i|| + ||G^T u_i - sigma v_i|| with (4.29)'s u_i, v_i."""
+    """The worst of ||G v_i - sigma u_i|| and ||G^T u_i - sigma v_i|| with (4.29)'s u_i,
+    v_i."""
     lw, lh, _ = rot.p.mp_lambdas()
     sg = sigma(lw, lh)
     us, vs = rot.pairs()
-    return mpmath.fsum(C.mp_norm(rot.G * v - sg * u) + C.mp_norm(rot.G.T * u - sg * v)
-                       for u, v in zip(us, vs, strict=True))
+    return max((C.worst_part({"G v_i - sigma u_i": C.mp_norm(rot.G * v - sg * u),
+                              "G^T u_i - sigma v_i": C.mp_norm(rot.G.T * u - sg * v)})
+                for u, v in zip(us, vs, strict=True)), default=mpmath.mpf(0))
 
 
 def residual_430(rot: Rotated) -> Any:
@@ -482,7 +500,8 @@ def residual_430(rot: Rotated) -> Any:
         return mpmath.mpf(0)
     us, vs = rot.pairs()
     Ur, Vr = hstack(us, rot.p.K), hstack(vs, rot.p.N)
-    return C.mp_norm(Ur.T * Ur - mpmath.eye(rot.r)) + C.mp_norm(Vr.T * Vr - mpmath.eye(rot.r))
+    return C.worst_part({"U_r^T U_r - I": C.mp_norm(Ur.T * Ur - mpmath.eye(rot.r)),
+                         "V_r^T V_r - I": C.mp_norm(Vr.T * Vr - mpmath.eye(rot.r))})
 
 
 def case1_records(ctx: VerifyContext) -> list[Any]:
@@ -499,13 +518,13 @@ def case1_evidence(ctx: VerifyContext,
         rot = rotated(rec, ctx)
         lw, lh, _ = rec.problem.mp_lambdas()
         thr = threshold(lw, lh)
-        return (max(abs(s - thr) for s in rot.sG)
-                + abs(rec.value - global_value(rec.problem, dps=ctx.dps)))
+        return C.worst_part({"sigma_j(grad g) - sqrt(lW lH)": max(abs(s - thr) for s in rot.sG),
+                             "f - f*": rec.value - global_value(rec.problem, dps=ctx.dps)})
 
     recs = case1_records(ctx)
     return evidence_over(ctx, recs, res,
                      f"Case 1 (r = K, {len(recs)} points: regime C minimizers): max_j "
-                     "|sigma_j(grad g) - sqrt(lW lH)| + |f - f*|")
+                     "|sigma_j(grad g) - sqrt(lW lH)| and |f - f*|")
 
 
 def _covered(rot: Rotated) -> tuple[Any, Any, Any]:
@@ -531,10 +550,14 @@ def residual_432(rot: Rotated) -> Any:
     lw, lh, _ = rot.p.mp_lambdas()
     Ur, Vr, E = _covered(rot)
     r = rot.r
-    orth = mpmath.mpf(0) if Ur is None else C.mp_norm(Ur.T * E) + C.mp_norm(E * Vr)
+    zero = mpmath.mpf(0)
     predicted = sorted([mpmath.sqrt(lw * lh)] * r + singular_values(E)[: rot.p.K - r],
                        reverse=True)
-    return orth + max(abs(a - c) for a, c in zip(predicted, rot.sG, strict=True))
+    return C.worst_part({
+        "U_r^T E": zero if Ur is None else C.mp_norm(Ur.T * E),
+        "E V_r": zero if Ur is None else C.mp_norm(E * Vr),
+        "singular values of G": max(abs(a - c) for a, c in zip(predicted, rot.sG, strict=True)),
+    })
 
 
 def residual_433(rec: Any, ctx: VerifyContext) -> Any:
@@ -545,9 +568,12 @@ def residual_433(rec: Any, ctx: VerifyContext) -> Any:
     rot = rotated(rec, ctx)
     dirn = direction_for_record(rec, ctx)
     Ur, Vr, _ = _covered(rot)
-    orth = mpmath.mpf(0) if Ur is None else (C.mp_norm(Ur.T * dirn.u)
-                                             + C.mp_norm(Vr.T * dirn.v))
-    return abs((dirn.u.T * rot.G * dirn.v)[0, 0] - dirn.sigma) + orth
+    zero = mpmath.mpf(0)
+    return C.worst_part({
+        "u^T G v - sigma": (dirn.u.T * rot.G * dirn.v)[0, 0] - dirn.sigma,
+        "U_r^T u": zero if Ur is None else C.mp_norm(Ur.T * dirn.u),
+        "V_r^T v": zero if Ur is None else C.mp_norm(Vr.T * dirn.v),
+    })
 
 
 def case2_split_evidence(ctx: VerifyContext) -> Evidence:
@@ -723,12 +749,16 @@ def ref12_residual(p: Problem, x: Any) -> Any:
     Yt = labels_Y(p) - mpmath.ones(K, N) / K
     s = mpmath.sqrt(n * lh / lw)
     c = mpmath.sqrt(lw / (lh * n))
-    r = (C.mp_norm(W * W.T - s * (gc * PK + gm * mpmath.ones(K, K)))
-         + C.mp_norm(W * H - (gc * Yt + gm * mpmath.ones(K, N)))
-         + C.mp_norm(b - beta * mpmath.ones(K, 1))
-         + max(C.mp_norm(col(H, j) - c * row(W, j // n).T) for j in range(N))
-         + abs(objective(p, x) - global_value(p, dps=mpmath.mp.dps)))
-    return r
+    return C.worst_part({
+        "W W^T - s (gamma_c P_K + gamma_m 1 1^T)":
+            C.mp_norm(W * W.T - s * (gc * PK + gm * mpmath.ones(K, K))),
+        "W H - (gamma_c Ytilde + gamma_m 1 1_N^T)":
+            C.mp_norm(W * H - (gc * Yt + gm * mpmath.ones(K, N))),
+        "b - beta 1_K": C.mp_norm(b - beta * mpmath.ones(K, 1)),
+        "h_ki - sqrt(lW/(lH n)) w^k": max(C.mp_norm(col(H, j) - c * row(W, j // n).T)
+                                          for j in range(N)),
+        "f - f*": objective(p, x) - global_value(p, dps=mpmath.mp.dps),
+    })
 
 
 def ref12_minimizers(ctx: VerifyContext) -> list[tuple[Problem, Any, str]]:
@@ -874,17 +904,22 @@ def float_residual(fr: FloatRotated, what: str,
     Wt, Ht, _ = fr.point
     r = fr.r
     if what == "4.6":
-        return float(np.linalg.norm(W.T @ W - ratio(lw, lh) * H @ H.T)
-                     + abs(lw * np.sum(W * W) - lh * np.sum(H * H)))
+        return float(C.worst_part({
+            "W^T W - (lH/lW) H H^T": np.linalg.norm(W.T @ W - ratio(lw, lh) * H @ H.T),
+            "lW ||W||^2 - lH ||H||^2": lw * np.sum(W * W) - lh * np.sum(H * H)}))
     if what == "prop4.3":   # critical, same f, W~ H~ = W H
         g = full_gradient(p, fr.point)
         gn = float(np.sqrt(sum(float(np.sum(np.asarray(x) ** 2)) for x in g)))
         df = abs(float(objective_value(p, fr.point)) - float(objective_value(p, fr.sample.point)))
-        return gn + df + float(np.linalg.norm(Wt @ Ht - W @ H))
+        return float(C.worst_part({"grad f~": gn, "f~ - f": df,
+                                   "W~ H~ - W H": np.linalg.norm(Wt @ Ht - W @ H)}))
     if what == "4.26":
         WW, HH = Wt.T @ Wt, Ht @ Ht.T
-        off = np.linalg.norm(WW - np.diag(np.diag(WW))) + np.linalg.norm(HH - np.diag(np.diag(HH)))
-        return float(off + np.linalg.norm(Wt[:, r:]) + np.linalg.norm(Ht[r:, :]))
+        return float(C.worst_part({
+            "off-diagonal of W~^T W~": np.linalg.norm(WW - np.diag(np.diag(WW))),
+            "off-diagonal of H~ H~^T": np.linalg.norm(HH - np.diag(np.diag(HH))),
+            "columns of W~ after r": np.linalg.norm(Wt[:, r:]),
+            "rows of H~ after r": np.linalg.norm(Ht[r:, :])}))
     if what == "asm4.4":
         nw = np.linalg.norm(Wt[:, :r], axis=0)
         nh = np.linalg.norm(Ht[:r, :], axis=1)
@@ -892,19 +927,23 @@ def float_residual(fr: FloatRotated, what: str,
             return float("inf")
         return float(np.max(np.abs(nw ** 2 - lh / lw * nh ** 2), initial=0.0))
     if what == "4.27":
-        return float(sum(np.linalg.norm(fr.G @ Ht[i] + lw * Wt[:, i])
-                         + np.linalg.norm(Wt[:, i] @ fr.G + lh * Ht[i]) for i in range(r)))
+        return float(max((C.worst_part({
+            "G h^iT + lW w_i": np.linalg.norm(fr.G @ Ht[i] + lw * Wt[:, i]),
+            "w_i^T G + lH h^i": np.linalg.norm(Wt[:, i] @ fr.G + lh * Ht[i])})
+            for i in range(r)), default=0.0))
     if what == "4.28":
         return float(np.sort(np.abs(fr.sG - thr))[r - 1]) if r else 0.0
     if what == "4.29":
         Ur, Vr = _float_pairs(fr)
-        return float(np.linalg.norm(fr.G @ Vr - thr * Ur) + np.linalg.norm(fr.G.T @ Ur - thr * Vr))
+        return float(C.worst_part({"G v_i - sigma u_i": np.linalg.norm(fr.G @ Vr - thr * Ur),
+                                   "G^T u_i - sigma v_i": np.linalg.norm(fr.G.T @ Ur - thr * Vr)}))
     if what == "4.30":
         Ur, Vr = _float_pairs(fr)
         sv = np.linalg.svd(W @ H, compute_uv=False)
         if int(np.sum(sv > 1e-8 * max(1.0, float(sv[0])))) != r:
             return float("inf")
-        return float(np.linalg.norm(Ur.T @ Ur - np.eye(r)) + np.linalg.norm(Vr.T @ Vr - np.eye(r)))
+        return float(C.worst_part({"U_r^T U_r - I": np.linalg.norm(Ur.T @ Ur - np.eye(r)),
+                                   "V_r^T V_r - I": np.linalg.norm(Vr.T @ Vr - np.eye(r))}))
     if what == "4.31":
         return float(np.max(np.abs(fr.sG - thr)))
     if what == "4.32":
@@ -912,20 +951,21 @@ def float_residual(fr: FloatRotated, what: str,
         E = fr.G - thr * Ur @ Vr.T
         pred = np.sort(np.concatenate([np.full(r, thr),
                                        np.linalg.svd(E, compute_uv=False)[: p.K - r]]))[::-1]
-        return float(np.linalg.norm(Ur.T @ E) + np.linalg.norm(E @ Vr)
-                     + np.max(np.abs(pred - fr.sG)))
+        return float(C.worst_part({"U_r^T E": np.linalg.norm(Ur.T @ E),
+                                   "E V_r": np.linalg.norm(E @ Vr),
+                                   "singular values of G": np.max(np.abs(pred - fr.sG))}))
     raise ValueError(what)  # pragma: no cover - programming error
 
 
 _FLOAT_TEXT = {
-    "4.6": "||W^T W - (lH/lW) H H^T|| + |lW ||W||^2 - lH ||H||^2|",
-    "prop4.3": "||grad f(WV, V^T H, b)|| + |f~ - f| + ||W~H~ - WH||",
+    "4.6": "the worst of ||W^T W - (lH/lW) H H^T|| and |lW ||W||^2 - lH ||H||^2|",
+    "prop4.3": "the worst of ||grad f(WV, V^T H, b)||, |f~ - f| and ||W~H~ - WH||",
     "4.26": "normal form (4.26): off-diagonals of W~^T W~, H~ H~^T, and the zero tail",
     "asm4.4": "|  ||w_i||^2 - (lH/lW) ||h^i||^2 | (and w_i, h^i != 0), i <= r",
-    "4.27": "||G h^iT + lW w_i|| + ||w_i^T G + lH h^i||, i <= r",
+    "4.27": "the worst of ||G h^iT + lW w_i|| and ||w_i^T G + lH h^i||, i <= r",
     "4.28": "distance of the r singular values of G closest to sqrt(lW lH)",
-    "4.29": "||G v_i - sqrt(lW lH) u_i|| + ||G^T u_i - sqrt(lW lH) v_i||",
-    "4.30": "rank W H = r and ||U_r^T U_r - I|| + ||V_r^T V_r - I||",
+    "4.29": "the worst of ||G v_i - sqrt(lW lH) u_i|| and ||G^T u_i - sqrt(lW lH) v_i||",
+    "4.30": "rank W H = r and the worst of ||U_r^T U_r - I|| and ||V_r^T V_r - I||",
     "4.31": "max_j |sigma_j(G) - sqrt(lW lH)| at the samples with r = K",
     "4.32": "remainder E = G - sqrt(lW lH) U_r V_r^T orthogonal to the covered pairs, and "
             "sv(G) = {sqrt(lW lH) x r} + top K - r sv(E)",

@@ -90,6 +90,10 @@ ENGINE_FILES = ("ufm_sym/symbolic/index_free.py", "ufm_sym/symbolic/normal_form.
                 "ufm_sym/symbolic/hypotheses.py")
 COPY_ITEMS = ("ufm_sym", "proofs", "tests", "pyproject.toml")
 REPORT = ROOT / "docs" / "mutation-report.md"
+#: the wrong-variant tests run on each survivor (every part of every residual, each kind of
+#: evidence fed a wrong claim)
+DEFAULT_PYTEST = ("tests/test_wrong_parts.py tests/test_section3.py tests/test_section4.py "
+                  "-k 'wrong or fails'")
 
 # ------------------------------------------------------------------ what is skipped
 SKIP_CALLS = {
@@ -1048,10 +1052,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="run only the checks of these claims (default: every claim)")
     p.add_argument("--levels", nargs="+", default=None,
                    help="run only these evidence levels (default: all)")
-    p.add_argument("--pytest", default=None, metavar="ARGS",
+    p.add_argument("--pytest", default=DEFAULT_PYTEST, metavar="ARGS",
                    help="for each survivor, also run pytest with these arguments in the "
-                        "mutated copy (e.g. \"tests/test_section3.py -k 'wrong or fails'\"); "
-                        "a failing test kills it")
+                        "mutated copy; a failing test kills it ('' for none; default: the "
+                        f"wrong-variant tests, {DEFAULT_PYTEST!r})")
     p.add_argument("--ids", nargs="+", default=None, metavar="ID",
                    help="run only the mutants with these ids (as --list prints them)")
     p.add_argument("--no-snapshots", action="store_true",

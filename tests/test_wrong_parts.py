@@ -1,0 +1,421 @@
+"""Every part of a residual can fail on its own.
+
+A check whose residual has several parts (``proofs._common.worst_part``) takes the worst
+part.  For each part, these tests feed the check a point or a direction that violates
+just that part and expect it to be caught: a check that dropped the part, flipped its
+sign or loosened its bound would let the wrong point through (the mutation tool,
+``tools/mutation.py``, runs these tests on the mutants the claims cannot see).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mpmath
+import numpy as np
+import pytest
+
+import proofs.landscape as L
+from proofs import _common as C
+from proofs import cited as Cited
+from proofs import geometry as Geo
+from proofs import section3 as S3
+from proofs import section4_points as P
+from ufm_sym.claims import VerifyContext
+
+#: a part is violated when it exceeds this (the violations below are of order 1e-2 to 1)
+VIOLATED = mpmath.mpf("1e-6")
+#: a part that the corruption leaves alone stays below this (the points are refined to
+#: 1e-45 at dps 50)
+UNTOUCHED = mpmath.mpf("1e-30")
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return VerifyContext(dps=50, seed=0, numeric_samples=10)
+
+
+def _unit(n: int, seed: int) -> mpmath.matrix:
+    rng = np.random.default_rng(seed)
+    z = mpmath.matrix([[mpmath.mpf(float(x))] for x in rng.standard_normal(n)])
+    return z / mpmath.norm(z)
+
+
+def _c2_record(ctx, loss):
+    return L.c2_records(ctx, loss)[0]
+
+
+def _violated(parts: dict, name: str) -> None:
+    """``name`` is violated, and the residual (the worst part) sees it."""
+    assert abs(parts[name]) > VIOLATED, (name, parts)
+    assert C.worst_part(parts) > VIOLATED
+
+
+# ------------------------------------------------------------------ the helpers
+def test_wrong_part_is_not_hidden_by_a_sum():
+    assert C.worst_part({"a": mpmath.mpf(-3), "b": mpmath.mpf(2)}) == 3
+    assert C.worst_part({"a": 1e-3, "b": -1e-3}) == pytest.approx(1e-3)  # a sum would be 0
+    with pytest.raises(ValueError, match="at least one part"):
+        C.worst_part({})
+
+
+def test_wrong_sign_inside_the_margin_is_not_negative():
+    assert L.certainly_negative(mpmath.mpf("-1e-9"))
+    assert not L.certainly_negative(mpmath.mpf(0))
+    assert not L.certainly_negative(mpmath.mpf("-1e-11"))  # inside the margin: not decided
+    assert not L.certainly_negative(mpmath.mpf("1e-3"))
+
+
+def test_numerical_ranks_wrong_gap_in_W_or_H_is_undecided():
+    with mpmath.workdps(50):
+        eye = mpmath.eye(2)
+        tiny = mpmath.diag([1, mpmath.mpf("1e-25")])   # between 1e-40 and 1e-16
+        zero = mpmath.diag([1, mpmath.mpf("1e-45")])   # a zero singular value
+        assert C.numerical_ranks(eye, eye, 50)[3]
+        assert not C.numerical_ranks(tiny, eye, 50)[3]
+        assert not C.numerical_ranks(eye, tiny, 50)[3]
+        rw, rh, worst_zero, decided = C.numerical_ranks(zero, eye, 50)
+        assert (rw, rh, decided) == (1, 2, True)
+        assert worst_zero == pytest.approx(mpmath.mpf("1e-45"), rel=1e-10)
+        assert C.numerical_ranks(eye, zero, 50)[:2] == (2, 1)
+
+
+def test_wrong_ranks_make_rank_evidence_fail(ctx, monkeypatch):
+    """rank W = rank H fails at a point whose H has an undecided singular value."""
+    recs = C.hp_records(ctx, "ce")
+    rec = recs[0]
+    W, H, b = rec.point
+    with mpmath.workdps(60):
+        H2 = H + mpmath.mpf("1e-25") * _unit(H.rows, 1) * _unit(H.cols, 2).T
+    bad = dataclasses.replace(rec, point=(W, H2, b))
+    monkeypatch.setattr(C, "hp_records", lambda ctx, loss, kinds=None: [bad])
+    assert not S3.rank_evidence(ctx, "ce", None).passed
+
+
+# ------------------------------------------------- the escape direction (3.10)/(4.36)
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_wrong_null_vector_fails_each_part(ctx, loss):
+    rec = _c2_record(ctx, loss)
+    dirn = L.direction_for_record(rec, ctx)
+    W, H, b = rec.point
+    a = dirn.a
+    with mpmath.workdps(60):
+        y, z = _unit(W.rows, 3), _unit(H.cols, 4)
+        parts = Geo.null_parts(rec.point, a)
+        assert C.worst_part(parts) < UNTOUCHED
+        bad_W = Geo.null_parts((W + y * a.T, H, b), a)        # W a = y, H^T a = 0
+        _violated(bad_W, "W a")
+        assert bad_W["H^T a"] < UNTOUCHED
+        bad_H = Geo.null_parts((W, H + a * z.T, b), a)        # H^T a = z, W a = 0
+        _violated(bad_H, "H^T a")
+        assert bad_H["W a"] < UNTOUCHED
+        assert Geo.mp_direction(rec.problem, (W, H + a * z.T, b), dirn.u, dirn.v,
+                                dirn.sigma, a).null_residual > VIOLATED
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_wrong_direction_fails_each_part(ctx, loss):
+    rec = _c2_record(ctx, loss)
+    p = rec.problem
+    dirn = L.direction_for_record(rec, ctx)
+    W, H, b = rec.point
+    DW, DH, Db = dirn.D
+    a = dirn.a
+    with mpmath.workdps(60):
+        assert C.worst_part(L.direction_parts(p, rec.point, dirn)) < UNTOUCHED
+        y, z = _unit(W.rows, 5), _unit(H.cols, 6)
+
+        def parts(point=rec.point, D=dirn.D):
+            return L.direction_parts(p, point, dataclasses.replace(dirn, D=D))
+
+        _violated(parts(point=(W, H + a * z.T, b)), "D_W H")
+        _violated(parts(point=(W + y * a.T, H, b)), "W D_H")
+        _violated(parts(D=(DW, DH, Db + _unit(p.K, 7))), "D_b")
+        flipped = parts(D=(DW, -DH, Db))                      # D_W D_H = +u v^T
+        _violated(flipped, "D_W D_H + u v^T")
+        assert abs(flipped["lH ||D_H||^2 - sqrt(lW lH)"]) < UNTOUCHED
+        _violated(parts(D=(2 * DW, DH / 2, Db)), "lW ||D_W||^2 - sqrt(lW lH)")
+        _violated(parts(D=(DW / 2, 2 * DH, Db)), "lH ||D_H||^2 - sqrt(lW lH)")
+
+
+def test_wrong_direction_makes_the_claim_fail(ctx, monkeypatch):
+    """curvature_evidence('direction') and (4.37)/(4.38) see a corrupted direction."""
+    real = L.direction_for_record
+
+    def flipped(rec, ctx):
+        d = real(rec, ctx)
+        return dataclasses.replace(d, D=(d.D[0], -d.D[1], d.D[2]))
+
+    assert L.curvature_evidence(ctx, "ce", "direction").passed
+    monkeypatch.setattr(L, "direction_for_record", flipped)
+    assert not L.curvature_evidence(ctx, "ce", "direction").passed
+    rec = P.c2_records(ctx)[0]
+    assert P.residual_438(rec, ctx) > VIOLATED
+    assert P.residual_436(rec, ctx) > VIOLATED
+    assert P.residual_437(rec, ctx) < UNTOUCHED        # (4.37) does not state D_W D_H
+
+
+def test_wrong_curvature_sign_is_caught(ctx, monkeypatch):
+    """A curvature of 0 (inside the margin) at a point of C2 is not negative."""
+    import ufm_sym.highprec.evaluate as E
+
+    monkeypatch.setattr(E, "hessian_form", lambda p, x, D: mpmath.mpf(0))
+    ev = L.curvature_evidence(ctx, "ce", "curvature", predicted=lambda s, lw, lh: 0)
+    assert not ev.passed and "not negative" in ev.detail
+    ev = P.final_evidence(ctx, predicted=lambda s, lw, lh: 0)
+    assert not ev.passed and "not negative" in ev.detail
+
+
+# ------------------------------------------------------------------ the theorems
+def _fake_spectrum(monkeypatch, lam_min, n_neg):
+    monkeypatch.setattr(L, "hessian_spectrum_summary",
+                        lambda rec, ctx: (mpmath.mpf(lam_min), n_neg, 0, True))
+
+
+def _first(ctx, loss, in_C1):
+    return next(r for r in C.hp_records(ctx, loss)
+                if L.classify_record(r, ctx).in_C1 == in_C1
+                and not L.classify_record(r, ctx).undecided)
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_wrong_theorem_global_minimizer_with_a_negative_eigenvalue_fails(ctx, loss,
+                                                                         monkeypatch):
+    rec = _first(ctx, loss, in_C1=True)
+    assert not L.theorem_verdict(rec, ctx).failures
+    _fake_spectrum(monkeypatch, "-1e-3", 1)
+    assert L.theorem_verdict(rec, ctx).failures
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_wrong_theorem_saddle_without_a_negative_eigenvalue_fails(ctx, loss, monkeypatch):
+    rec = _first(ctx, loss, in_C1=False)
+    assert not L.theorem_verdict(rec, ctx).failures
+    _fake_spectrum(monkeypatch, "1e-3", 0)
+    assert L.theorem_verdict(rec, ctx).failures
+    _fake_spectrum(monkeypatch, "-1e-11", 1)       # a negative count, lambda_min in the margin
+    assert L.theorem_verdict(rec, ctx).failures
+
+
+def test_wrong_theorem_at_the_extra_settings_fails(ctx, monkeypatch):
+    assert P.theorem_extra_evidence(ctx).passed
+    _fake_spectrum(monkeypatch, "-1e-3", 1)
+    assert not P.theorem_extra_evidence(ctx).passed
+
+
+# ------------------------------------------------------------------ Section 3
+def test_wrong_convexity_value_fails_at_high_precision(ctx, monkeypatch):
+    import ufm_sym.highprec.evaluate as E
+
+    assert S3.convexity_high_precision(ctx).passed
+    monkeypatch.setattr(E, "hess_g_form", lambda p, R, D: mpmath.mpf("-1e-3"))
+    assert not S3.convexity_high_precision(ctx).passed
+
+
+# ------------------------------------------------------------ cited: (1.5)
+def test_wrong_minimizer_fails_each_part_of_eq15(ctx):
+    pts = Cited.minimizers_from_random_starts(ctx)
+    p, (W, H, b) = next((p, x) for p, x in pts if p.lambda_b > 0)
+    with mpmath.workdps(60):
+        assert C.worst_part(Cited.eq15_parts(p, (W, H, b))) < UNTOUCHED
+        W2 = W.copy()
+        W2[0, :] = 2 * W2[0, :]
+        _violated(Cited.eq15_parts(p, (W2, H, b)), "max ||w^k|| - min ||w^k||")
+        _violated(Cited.eq15_parts(p, (W, H, b + _unit(p.K, 8))), "b - mean(b) 1_K")
+        shifted = Cited.eq15_parts(p, (W, H, b + mpmath.mpf("0.1") * mpmath.ones(p.K, 1)))
+        _violated(shifted, "mean(b) when lambda_b > 0")
+        assert abs(shifted["b - mean(b) 1_K"]) < UNTOUCHED
+        # with lambda_b = 0 a shift of b along 1_K is allowed: "b* = 0 or lambda_b = 0"
+        p0, (W0, H0, b0) = next((p, x) for p, x in pts if p.lambda_b == 0)
+        ok = Cited.eq15_parts(p0, (W0, H0, b0 + mpmath.ones(p0.K, 1)))
+        assert C.worst_part(ok) < UNTOUCHED
+
+
+def test_wrong_minimizer_evidence_sees_each_part(ctx, monkeypatch):
+    assert Cited._minimizer_evidence(ctx, lambda p, x: 0, "nothing").passed
+    assert not Cited._minimizer_evidence(ctx, lambda p, x: mpmath.mpf("1e-3"), "x").passed
+    real = Cited.minimizers_from_random_starts(ctx)
+    with mpmath.workdps(60):
+        moved = [(p, (W * mpmath.mpf("1.01"), H, b)) for p, (W, H, b) in real]
+    monkeypatch.setattr(Cited, "minimizers_from_random_starts", lambda ctx: moved)
+    assert not Cited._minimizer_evidence(ctx, lambda p, x: 0, "f - f* only").passed
+
+
+# ------------------------------------------------------------------ Section 4
+class _Recorder:
+    """Wraps ``worst_part`` to keep every dict of parts a check builds."""
+
+    def __init__(self, monkeypatch):
+        self.seen: dict[str, list] = {}
+        real = C.worst_part
+
+        def record(parts):
+            for k, v in parts.items():
+                self.seen.setdefault(k, []).append(abs(v))
+            return real(parts)
+
+        monkeypatch.setattr(C, "worst_part", record)
+
+    def assert_violated(self, names):
+        """Each named part was built and exceeded VIOLATED somewhere."""
+        for name in names:
+            assert name in self.seen, f"the check has no part {name!r}: {sorted(self.seen)}"
+            assert max(self.seen[name]) > VIOLATED, (name, self.seen[name])
+
+
+def _mp_noise(M, seed, scale="1e-2"):
+    rng = np.random.default_rng(seed)
+    return M + mpmath.mpf(scale) * mpmath.matrix(rng.standard_normal((M.rows, M.cols)).tolist())
+
+
+def _saddle_rot(ctx):
+    """A rotated MSE saddle with 1 < r < d: covered pairs and null vectors both exist."""
+    rec = next(r for r in P.c2_records(ctx) if 1 < P.rotated(r, ctx).r < r.problem.d)
+    return P.rotated(rec, ctx)
+
+
+def _perturbed_rot(rot, seed=0):
+    """Every array of the rotated point moved by about 1e-2 (a point far from critical)."""
+    W, H, b = rot.rec.point
+    Wt, Ht, bt = rot.point
+    rec = dataclasses.replace(rot.rec, point=(_mp_noise(W, seed), _mp_noise(H, seed + 1), b))
+    return dataclasses.replace(
+        rot, rec=rec, point=(_mp_noise(Wt, seed + 2), _mp_noise(Ht, seed + 3), bt),
+        U=_mp_noise(rot.U, seed + 4), G=_mp_noise(rot.G, seed + 5),
+        sG=[s + mpmath.mpf("1e-2") * (i + 1) for i, s in enumerate(rot.sG)])
+
+
+#: each residual of the rotated point, and the parts it states (parts that hold by
+#: construction for any input, e.g. D_W D_H = alpha beta s u v^T in (4.20), are left out)
+ROT_PARTS = [
+    (P.residual_414, ["W V - U Sigma", "off-diagonal of W~^T W~", "columns of W~ after r"]),
+    (P.residual_426, ["off-diagonal of W~^T W~", "off-diagonal of H~ H~^T",
+                      "columns of W~ after r", "rows of H~ after r"]),
+    (P.residual_416, ["W a", "H^T a"]),
+    (P.residual_419, ["D_W H", "W D_H"]),
+    (P.residual_425, ["hess f[D, D] - (4.25)", "hess f~[D~, D~] - (4.25)"]),
+    (P.residual_427, ["G h^iT + lW w_i", "w_i^T G + lH h^i"]),
+    (P.residual_429, ["G v_i - sigma u_i", "G^T u_i - sigma v_i"]),
+    (P.residual_430, ["U_r^T U_r - I", "V_r^T V_r - I"]),
+    (P.residual_432, ["U_r^T E", "E V_r", "singular values of G"]),
+]
+
+
+@pytest.mark.parametrize("fn, names", ROT_PARTS, ids=lambda x: getattr(x, "__name__", ""))
+def test_wrong_rotated_point_fails_each_part(ctx, monkeypatch, fn, names):
+    rot = _saddle_rot(ctx)
+    with mpmath.workdps(60):
+        assert fn(rot) < UNTOUCHED
+        if fn is P.residual_416:   # null_parts is called directly, not through worst_part
+            W, H, b = rot.rec.point
+            a = P.col(rot.V, rot.p.d - 1)
+            _violated(Geo.null_parts((_mp_noise(W, 9), H, b), a), "W a")
+            _violated(Geo.null_parts((W, _mp_noise(H, 9), b), a), "H^T a")
+            assert fn(_perturbed_rot(rot)) > VIOLATED
+            return
+        if fn is P.residual_430:   # rank W H = r must still hold: move the normal form only
+            W, H, b = rot.point
+            bad = dataclasses.replace(rot, point=(_mp_noise(W, 1), _mp_noise(H, 2), b))
+        else:
+            bad = _perturbed_rot(rot)
+        rec = _Recorder(monkeypatch)
+        assert fn(bad) > VIOLATED
+    rec.assert_violated(names)
+
+
+def test_wrong_escape_pair_fails_each_part_of_433(ctx, monkeypatch):
+    rot = _saddle_rot(ctx)
+    with mpmath.workdps(60):
+        assert P.residual_433(rot.rec, ctx) < UNTOUCHED
+    bad = _perturbed_rot(rot)
+    monkeypatch.setattr(P, "rotated", lambda rec, ctx: bad)
+    rec = _Recorder(monkeypatch)
+    with mpmath.workdps(60):
+        assert P.residual_433(rot.rec, ctx) > VIOLATED
+    rec.assert_violated(["u^T G v - sigma", "U_r^T u", "V_r^T v"])
+
+
+def test_wrong_balance_fails_each_part_of_46(ctx, monkeypatch):
+    rec0 = P.records(ctx)[0]
+    W, H, b = rec0.point
+    with mpmath.workdps(60):
+        assert P.residual_46(rec0) < UNTOUCHED
+        theta = mpmath.mpf("0.3")                      # W R: same norm, other W^T W
+        R = mpmath.eye(W.cols)
+        R[0, 0] = R[1, 1] = mpmath.cos(theta)
+        R[0, 1], R[1, 0] = -mpmath.sin(theta), mpmath.sin(theta)
+        rec = _Recorder(monkeypatch)
+        assert P.residual_46(dataclasses.replace(rec0, point=(W * R, H, b))) > VIOLATED
+        rec.assert_violated(["W^T W - (lH/lW) H H^T"])
+        assert P.residual_46(dataclasses.replace(rec0, point=(2 * W, H, b))) > VIOLATED
+        rec.assert_violated(["lW ||W||^2 - lH ||H||^2"])
+
+
+def test_wrong_case1_point_fails_each_part(ctx, monkeypatch):
+    import ufm_sym.closed_form as CF
+
+    assert P.case1_evidence(ctx).passed
+    real_rot, real_value = P.rotated, CF.global_value
+    monkeypatch.setattr(P, "rotated", lambda rec, ctx: dataclasses.replace(
+        real_rot(rec, ctx), sG=[s * mpmath.mpf("1.01") for s in real_rot(rec, ctx).sG]))
+    monkeypatch.setattr(CF, "global_value", lambda p, dps: real_value(p, dps=dps) + 1)
+    rec = _Recorder(monkeypatch)
+    assert not P.case1_evidence(ctx).passed
+    rec.assert_violated(["sigma_j(grad g) - sqrt(lW lH)", "f - f*"])
+
+
+def test_wrong_ref12_minimizer_fails_each_part(ctx, monkeypatch):
+    p, x, _ = P.ref12_minimizers(ctx)[0]
+    W, H, b = x
+    with mpmath.workdps(60):
+        assert P.ref12_residual(p, x) < UNTOUCHED
+        rec = _Recorder(monkeypatch)
+        moved = (_mp_noise(W, 1), _mp_noise(H, 2), _mp_noise(b, 3))
+        assert P.ref12_residual(p, moved) > VIOLATED
+    rec.assert_violated(["W W^T - s (gamma_c P_K + gamma_m 1 1^T)",
+                         "W H - (gamma_c Ytilde + gamma_m 1 1_N^T)", "b - beta 1_K",
+                         "h_ki - sqrt(lW/(lH n)) w^k", "f - f*"])
+
+
+#: each float64 residual of Section 4, and its parts
+FLOAT_PARTS = [
+    ("4.6", ["W^T W - (lH/lW) H H^T", "lW ||W||^2 - lH ||H||^2"]),
+    ("prop4.3", ["grad f~", "f~ - f", "W~ H~ - W H"]),
+    ("4.26", ["off-diagonal of W~^T W~", "off-diagonal of H~ H~^T", "columns of W~ after r",
+              "rows of H~ after r"]),
+    ("4.27", ["G h^iT + lW w_i", "w_i^T G + lH h^i"]),
+    ("4.29", ["G v_i - sigma u_i", "G^T u_i - sigma v_i"]),
+    ("4.30", ["U_r^T U_r - I", "V_r^T V_r - I"]),
+    ("4.32", ["U_r^T E", "E V_r", "singular values of G"]),
+]
+
+
+@pytest.mark.parametrize("what, names", FLOAT_PARTS, ids=[w for w, _ in FLOAT_PARTS])
+def test_wrong_float_sample_fails_each_part(ctx, monkeypatch, what, names):
+    fr = next(f for f in P.float_rotated(ctx) if 1 < f.r < f.sample.problem.d)
+    assert P.float_residual(fr, what) < 1e-6
+    rng = np.random.default_rng(0)
+
+    def noise(M):
+        return M + 1e-2 * rng.standard_normal(M.shape)
+
+    W, H, b = fr.sample.point
+    Wt, Ht, bt = fr.point
+    if what == "4.6":
+        sample = dataclasses.replace(fr.sample, point=(noise(W), noise(H), b))
+        bad = dataclasses.replace(fr, sample=sample)
+    elif what == "4.30":   # rank W H = r must still hold: move the normal form only
+        bad = dataclasses.replace(fr, point=(noise(Wt), noise(Ht), bt))
+    else:
+        bad = dataclasses.replace(fr, point=(noise(Wt), noise(Ht), bt), G=noise(fr.G),
+                                  sG=fr.sG + 1e-2)
+    rec = _Recorder(monkeypatch)
+    assert P.float_residual(bad, what) > 1e-6
+    rec.assert_violated(names)
+
+
+def test_wrong_balance_ratio_fails_in_float64(ctx):
+    """(4.6) with lW/lH for lH/lW passes at samples with lambda_W = lambda_H: the float64
+    samples include the settings with lambda_W != lambda_H, where it fails."""
+    assert P.float_evidence(ctx, "4.6").passed
+    assert not P.float_evidence(ctx, "4.6", ratio=lambda lw, lh: lw / lh).passed

@@ -48,6 +48,17 @@ def reduction_evidence(expr: Any, hypotheses: Sequence[Hypothesis], expected: An
     return Evidence.exact("symbolic", ok, f"{detail}: reduces to {sp.sstr(got)}")
 
 
+def derivation_evidence(claim: Any, detail: str) -> Evidence:
+    """Symbolic evidence that every equation among ``claim.derivation`` (the steps the
+    appendix prints) is an identity: the check reads the claim's own objects, so a
+    wrong printed step fails the claim, not only the snapshots."""
+    eqs = [expr for _, expr in claim.derivation if isinstance(expr, sp.Equality)]
+    if not eqs:
+        return Evidence.exact("symbolic", False, f"{detail}: no equation among the steps")
+    ok = all(identity_evidence(e.lhs, e.rhs, "").passed for e in eqs)
+    return Evidence.exact("symbolic", ok, detail)
+
+
 # ---------------------------------------------------------- high precision
 
 
@@ -97,6 +108,49 @@ def hp_evidence(ctx: VerifyContext, records: Sequence[Any],
         ev = Evidence.from_residual("high-precision", worst, tol, len(records),
                                     f"{detail}; worst at {where}; dps {ctx.dps}")
     return ev
+
+
+def point_values(rec: Any) -> dict[str, Any]:
+    """The values of the paper's symbols at a critical point (mpmath): W, H, b, the
+    lambdas, the labels Y = I_K (kron) 1_n^T, and G = grad g(R) from the engine."""
+    from ufm_sym.highprec.evaluate import grad_g, residual_R
+
+    p = rec.problem
+    W, H, b = rec.point
+    lw, lh, lb = p.mp_lambdas()
+    Y = mpmath.matrix([[1 if j // p.n == k else 0 for j in range(p.N)] for k in range(p.K)])
+    return {"W": W, "H": H, "b": b, "G": grad_g(p, residual_R(p, rec.point)), "Y": Y,
+            "lambda_W": lw, "lambda_H": lh, "lambda_b": lb, "K": p.K, "d": p.d, "N": p.N}
+
+
+def statement_residual(statement: Any, rec: Any) -> Any:
+    """The worst ``||lhs - rhs||`` over the equations of a claim's statement at a critical
+    point (:func:`point_values`): the check evaluates the statement the appendix
+    prints, not a copy of it."""
+    return equation_residual(statement, point_values(rec))
+
+
+def equation_residual(statement: Any, env: Mapping[str, Any]) -> Any:
+    """The worst ``||lhs - rhs||`` over one ``Eq`` or a list of them, each side evaluated
+    by :func:`ufm_sym.symbolic.evaluate.evaluate_matrix_expr` (mpmath) with the values
+    in ``env`` (keyed by symbol name)."""
+    from ufm_sym.symbolic.evaluate import evaluate_matrix_expr
+
+    eqs = statement if isinstance(statement, (list, tuple)) else [statement]
+    parts = {}
+    for eq in eqs:
+        lhs = evaluate_matrix_expr(eq.lhs, env, backend="mpmath")
+        rhs = evaluate_matrix_expr(eq.rhs, env, backend="mpmath")
+        parts[sp.sstr(eq)] = mp_norm(lhs - rhs)
+    return worst_part(parts)
+
+
+def statement_evidence(ctx: VerifyContext, claim: Any, records: Sequence[Any],
+                       detail: str) -> Evidence:
+    """High-precision evidence that the claim's own statement holds at every record
+    (:func:`statement_residual`)."""
+    return hp_evidence(ctx, records, lambda r: statement_residual(claim.statement, r),
+                       f"{detail}: the statement evaluated at each point")
 
 
 def worst_part(parts: Mapping[str, Any]) -> Any:

@@ -8,6 +8,7 @@ float64 from random starts, then refined to 1e-45 in mpmath.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import mpmath
@@ -51,26 +52,25 @@ def eq15_residual(p: Problem, x: Any) -> Any:
     return C.worst_part(eq15_parts(p, x))
 
 
-def eq16_residual(p: Problem, x: Any) -> Any:
+def eq16_residual(p: Problem, x: Any, statement: Any) -> Any:
+    """(1.6): the statement h_ki = sqrt(lW/(n lH)) (w^k)^T evaluated at every column
+    j = k n + i of H, and the features centred (mean_k h_ki = 0)."""
     W, H, _ = x
     lw, lh, _ = p.mp_lambdas()
-    c = mpmath.sqrt(lw / (p.n * lh))
-    worst = mpmath.mpf(0)
-    for j in range(p.N):
-        k = j // p.n
-        worst = max(worst, mpmath.norm(H[:, j] - c * W[k, :].T))
-    for i in range(p.n):
-        mean = sum((H[:, k * p.n + i] for k in range(p.K)), mpmath.zeros(p.d, 1)) / p.K
-        worst = max(worst, mpmath.norm(mean))
-    return worst
+    collapse = max(C.equation_residual(statement, {
+        "h_{k,i}": H[:, j], "w^k": W[j // p.n, :], "lambda_W": lw, "lambda_H": lh, "n": p.n,
+        "d": p.d}) for j in range(p.N))
+    centred = max(mpmath.norm(sum((H[:, k * p.n + i] for k in range(p.K)),
+                                  mpmath.zeros(p.d, 1)) / p.K) for i in range(p.n))
+    return C.worst_part({"h_ki - sqrt(lW/(n lH)) w^k": collapse, "mean_k h_ki": centred})
 
 
-def eq17_residual(p: Problem, x: Any) -> Any:
+def eq17_residual(p: Problem, x: Any, statement: Any) -> Any:
+    """(1.7): the statement W W^T / ||w||^2 = K/(K-1) (I - 1 1^T / K) evaluated at the
+    point, with ||w||^2 the squared norm of the first row."""
     W = x[0]
-    w2 = mpmath.norm(W[0, :]) ** 2
-    K = p.K
-    target = (mpmath.eye(K) - mpmath.ones(K, K) / K) * (mpmath.mpf(K) / (K - 1))
-    return C.mp_norm(W * W.T / w2 - target)
+    return C.equation_residual(statement, {
+        "W": W, r"\|\mathbf{w}^\star\|^2": mpmath.norm(W[0, :]) ** 2, "K": p.K, "d": p.d})
 
 
 def _minimizer_evidence(ctx: VerifyContext, fn: Any, what: str) -> Evidence:
@@ -164,28 +164,28 @@ def register(registry: Registry) -> None:
         statement=sp.Symbol(r"\|\mathbf{w}^{\star 1}\|=\cdots=\|\mathbf{w}^{\star K}\|,\ "
                             r"\mathbf{b}^\star=b^\star\mathbf{1}_K"))
     c.check("high-precision")(lambda ctx: _minimizer_evidence(ctx, eq15_residual,
-                                                              "row-norm spread + ||b - b 1||"))
+                                                              "row-norm spread, ||b - b 1||"))
     c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq15_residual,
-                                                               "row-norm spread + ||b - b 1||"))
+                                                               "row-norm spread, ||b - b 1||"))
     hk, wk = sp.MatrixSymbol("h_{k,i}", W.shape[1], 1), sp.MatrixSymbol("w^k", 1, W.shape[1])
     c = registry.claim(
         "eq:1.6", "[13]: features collapse onto the classifier rows and are centred",
         cited=True, section="1", uses=("eq:1.3",),
         statement=sp.Eq(hk, sp.sqrt(lambda_W / (n * lambda_H)) * wk.T, evaluate=False))
-    c.check("high-precision")(lambda ctx: _minimizer_evidence(
-        ctx, eq16_residual, "max ||h_ki - sqrt(lW/(n lH)) w^k|| + ||mean_k h_ki||"))
-    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(
-        ctx, eq16_residual, "max ||h_ki - sqrt(lW/(n lH)) w^k|| + ||mean_k h_ki||"))
+    eq16 = partial(eq16_residual, statement=c.statement)
+    what16 = "the worst of ||h_ki - sqrt(lW/(n lH)) w^k|| (the statement) and ||mean_k h_ki||"
+    c.check("high-precision")(lambda ctx: _minimizer_evidence(ctx, eq16, what16))
+    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq16, what16))
     Kd = W.shape[0]
     c = registry.claim(
         "eq:1.7", "[13]: W*^T is a K-simplex ETF", cited=True, section="1", uses=("eq:1.3",),
         statement=sp.Eq(W * W.T / sp.Symbol(r"\|\mathbf{w}^\star\|^2"),
                         Kd / (Kd - 1) * (sp.Identity(Kd) - sp.OneMatrix(Kd, Kd) / Kd),
                         evaluate=False))
-    c.check("high-precision")(lambda ctx: _minimizer_evidence(
-        ctx, eq17_residual, "||W W^T / ||w||^2 - K/(K-1) (I - 11^T/K)||"))
-    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(
-        ctx, eq17_residual, "||W W^T / ||w||^2 - K/(K-1) (I - 11^T/K)||"))
+    eq17 = partial(eq17_residual, statement=c.statement)
+    what17 = "||W W^T / ||w||^2 - K/(K-1) (I - 11^T/K)|| (the statement)"
+    c.check("high-precision")(lambda ctx: _minimizer_evidence(ctx, eq17, what17))
+    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq17, what17))
     c = registry.claim(
         "lem:C.4", "[13, Lemma C.4]: ||grad g(R)|| <= sqrt(lW lH) at a critical point "
         "implies a global minimizer", cited=True, section="3", uses=("eq:1.3", "eq:1.4"),

@@ -100,29 +100,7 @@ def column_sums_symbolic() -> Evidence:
                           "0, (K, n) in (2, 1), (3, 1), (3, 2), (4, 1)")
 
 
-def column_sums_high_precision(ctx: VerifyContext) -> Evidence:
-    from ufm_sym.highprec.evaluate import grad_g, residual_R
-
-    def res(rec: Any) -> Any:
-        Gm = grad_g(rec.problem, residual_R(rec.problem, rec.point))
-        return max(abs(mpmath.fsum(Gm[i, j] for i in range(Gm.rows))) for j in range(Gm.cols))
-
-    return C.hp_evidence(ctx, C.hp_records(ctx, LOSS), res, "max |1_K^T grad g(R)|")
-
-
 # ------------------------------------------------- residuals at critical points
-def _grad_parts(rec: Any) -> tuple[Any, Any, Any]:
-    from ufm_sym.highprec.evaluate import gradient
-
-    return gradient(rec.problem, rec.point)
-
-
-def _balance_residual(rec: Any) -> Any:
-    Wm, Hm, _ = rec.point
-    lwv, lhv, _ = rec.problem.mp_lambdas()
-    return C.mp_norm(lwv * Wm.T * Wm - lhv * Hm * Hm.T)
-
-
 def _ones_W_residual(rec: Any) -> Any:
     Wm = rec.point[0]
     return C.mp_norm(mpmath.ones(1, Wm.rows) * Wm)
@@ -170,9 +148,8 @@ def register(registry: Registry) -> None:
         derivation=[("derived gradient in W", D.grad_W)])
     c.check("symbolic")(lambda ctx: C.identity_evidence(
         D.grad_W, G * H.T + lw * W, "derived df/dW = grad g(R) H^T + lambda_W W"))
-    c.check("high-precision")(lambda ctx: C.hp_evidence(
-        ctx, recs(ctx), lambda r: C.mp_norm(_grad_parts(r)[0]),
-        "||df/dW|| at refined critical points"))
+    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+        ctx, c, recs(ctx), "||df/dW|| (the derived gradient) at refined critical points"))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "grad_W"))
 
     c = registry.claim(
@@ -189,9 +166,8 @@ def register(registry: Registry) -> None:
                               "derived df/dH = W^T grad g + lambda_H H and "
                               "df/db = grad g 1_N + lambda_b b")
 
-    c.check("high-precision")(lambda ctx: C.hp_evidence(
-        ctx, recs(ctx), lambda r: C.mp_norm(*_grad_parts(r)[1:]),
-        "||(df/dH, df/db)|| at refined critical points"))
+    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+        ctx, c, recs(ctx), "||df/dH|| and ||df/db|| (derived) at refined critical points"))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "grad_Hb"))
 
     c = registry.claim(
@@ -200,12 +176,11 @@ def register(registry: Registry) -> None:
         derivation=[("left-multiply (3.2) by W^T, right-multiply (3.3) by H^T, subtract",
                      sp.Eq(lw * W.T * W - lh * H * H.T, W.T * D.grad_W - D.grad_H * H.T,
                            evaluate=False))])
-    c.check("symbolic")(lambda ctx: C.identity_evidence(
-        lw * W.T * W - lh * H * H.T, W.T * D.grad_W - D.grad_H * H.T,
-        "lambda_W W^T W - lambda_H H H^T == W^T (df/dW) - (df/dH) H^T with the derived "
-        "gradient"))
-    c.check("high-precision")(lambda ctx: C.hp_evidence(
-        ctx, recs(ctx), _balance_residual, "||lambda_W W^T W - lambda_H H H^T||"))
+    c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
+        c, "lambda_W W^T W - lambda_H H H^T == W^T (df/dW) - (df/dH) H^T with the derived "
+        "gradient (the derivation step)"))
+    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+        ctx, c, recs(ctx), "||lambda_W W^T W - lambda_H H H^T||"))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "balance"))
 
     a = Geo.a
@@ -215,10 +190,8 @@ def register(registry: Registry) -> None:
         derivation=[("for every a: the kernels of W and H^T agree at critical points",
                      sp.Eq(lw * (a.T * W.T * W * a) - lh * (a.T * H * H.T * a),
                            a.T * (W.T * D.grad_W - D.grad_H * H.T) * a, evaluate=False))])
-    c.check("symbolic")(lambda ctx: C.identity_evidence(
-        lw * sp.Trace(a.T * W.T * W * a) - lh * sp.Trace(a.T * H * H.T * a),
-        sp.Trace(a.T * (W.T * D.grad_W - D.grad_H * H.T) * a),
-        "lambda_W ||W a||^2 - lambda_H ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a, so "
+    c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
+        c, "lambda_W ||W a||^2 - lambda_H ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a, so "
         "ker W = ker H^T at critical points and rank W = rank H (both have d columns)"))
     c.check("high-precision")(lambda ctx: rank_evidence(ctx, LOSS, None))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
@@ -227,7 +200,8 @@ def register(registry: Registry) -> None:
         "eq:3.6", "1_K^T grad g(R) = 0", uses=("eq:3.1",), section="3",
         statement=sp.Eq(ones_K.T * G, sp.ZeroMatrix(1, D.N), evaluate=False))
     c.check("symbolic")(lambda ctx: column_sums_symbolic())
-    c.check("high-precision")(column_sums_high_precision)
+    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+        ctx, c, recs(ctx), "max |1_K^T grad g(R)|"))
 
     c = registry.claim(
         "eq:3.7", "1_K^T W = 0", uses=("eq:3.2", "eq:3.6"), section="3",
@@ -235,12 +209,14 @@ def register(registry: Registry) -> None:
         derivation=[("left-multiply (3.2) by 1_K^T",
                      sp.Eq(lw * ones_K.T * W, ones_K.T * D.grad_W - (ones_K.T * G) * H.T,
                            evaluate=False))])
-    c.check("symbolic")(lambda ctx: C.identity_evidence(
-        lw * ones_K.T * W, ones_K.T * D.grad_W - ones_K.T * G * H.T,
-        "lambda_W 1^T W == 1^T (df/dW) - (1^T grad g) H^T with the derived gradient; "
+    c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
+        c, "lambda_W 1^T W == 1^T (df/dW) - (1^T grad g) H^T with the derived gradient; "
         "both terms on the right vanish at critical points by (3.2) and (3.6)"))
-    c.check("high-precision")(lambda ctx: C.hp_evidence(
-        ctx, recs(ctx), _ones_W_residual, "||1_K^T W||"))
+    c.check("high-precision")(lambda ctx, c=c: C.hp_evidence(
+        ctx, recs(ctx), lambda r: C.worst_part({
+            "statement": C.statement_residual(c.statement, r), "1_K^T W": _ones_W_residual(r)}),
+        "the worst of ||lambda_W 1_K^T W + 1_K^T grad g H^T|| (the statement evaluated at each "
+        "point) and ||1_K^T W||"))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "ones_W"))
 
     c = registry.claim(

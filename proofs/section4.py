@@ -391,6 +391,10 @@ def _hp(ctx: VerifyContext, fn: Any, detail: str) -> Evidence:
     return C.hp_evidence(ctx, _recs(ctx), fn, detail)
 
 
+def _statement(ctx: VerifyContext, claim: Any, detail: str) -> Evidence:
+    return C.statement_evidence(ctx, claim, _recs(ctx), detail)
+
+
 def _hp_rot(ctx: VerifyContext, fn: Any, detail: str, recs: Any = None,
             min_points: int = 1) -> Evidence:
     recs = _recs(ctx) if recs is None else recs
@@ -488,9 +492,8 @@ def _register_claims(registry: Registry) -> None:
         c = registry.claim(label, f"critical-point equation in {which} (MSE)", uses=("eq:1.4",),
                            section="4", statement=eq)
         c.check("symbolic")(lambda ctx, w=which: critical_equation_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which: _hp(
-            ctx, P.residual_44 if w == "W" else P.residual_45,
-            f"||(1/N)(W H + b 1^T - Y) {'H^T + lW W' if w == 'W' else '... + lH H'}||"))
+        c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
+            ctx, c, f"||(1/N)(W H + b 1^T - Y) {'H^T + lW W' if w == 'W' else '... + lH H'}||"))
         c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
             ctx, LOSS, "grad_W" if w == "W" else "grad_Hb"))
 
@@ -503,16 +506,15 @@ def _register_claims(registry: Registry) -> None:
                      sp.Eq(W.T * W - lh / lw * H * H.T,
                            (W.T * D.grad_W - D.grad_H * H.T) / lw, evaluate=False))])
     c.check("symbolic")(lambda ctx: balance_symbolic())
-    c.check("high-precision")(lambda ctx: _hp(
-        ctx, P.residual_46, "||W^T W - (lH/lW) H H^T|| + |lW ||W||^2 - lH ||H||^2|"))
+    c.check("high-precision")(lambda ctx, c=c: _statement(
+        ctx, c, "the worst of ||W^T W - (lH/lW) H H^T|| and |lW ||W||^2 - lH ||H||^2|"))
     c.check("numeric")(num("4.6"))
 
     c = registry.claim(
         "eq:4.2", "Proposition 4.2's balance condition W^T W = (lambda_H/lambda_W) H H^T",
         uses=("eq:4.6",), section="4", statement=bal)
     c.check("symbolic")(lambda ctx: balance_symbolic())
-    c.check("high-precision")(lambda ctx: _hp(ctx, P.residual_46,
-                                              "||W^T W - (lH/lW) H H^T|| + trace residual"))
+    c.check("high-precision")(lambda ctx, c=c: _statement(ctx, c, "||W^T W - (lH/lW) H H^T||"))
     c.check("numeric")(num("4.6"))
 
     for label, which, lhs, rhs in (
@@ -522,9 +524,8 @@ def _register_claims(registry: Registry) -> None:
                            uses=("eq:4.4" if which == "W" else "eq:4.5",), section="4",
                            statement=sp.Eq(lhs, rhs, evaluate=False))
         c.check("symbolic")(lambda ctx, w=which: solved_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which: _hp(
-            ctx, P.residual_47 if w == "W" else P.residual_48,
-            f"||{w} - (4.{7 if w == 'W' else 8}) right side||"))
+        c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
+            ctx, c, f"||{w} - (4.{7 if w == 'W' else 8}) right side||"))
         c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
             ctx, LOSS, "grad_W" if w == "W" else "grad_Hb"))
 
@@ -551,7 +552,8 @@ def _register_claims(registry: Registry) -> None:
         "rank W = rank H", uses=("eq:4.2", "eq:4.3"), kind="proposition", section="4",
         statement=[bal, sp.Eq(rank(W), rank(H), evaluate=False)])
     c.check("high-precision")(lambda ctx: _merge(
-        _hp(ctx, P.residual_46, "balance"), P.rank_inequality_evidence(ctx, "4.3")))
+        _hp(ctx, lambda r: C.statement_residual(bal, r), "balance (the statement's first "
+            "equation evaluated at each point)"), P.rank_inequality_evidence(ctx, "4.3")))
     c.check("numeric")(lambda ctx: _merge(
         numeric_residual_evidence(ctx, LOSS, "balance"),
         numeric_residual_evidence(ctx, LOSS, "rank_equal")))
@@ -580,8 +582,8 @@ def _register_prop43(registry: Registry) -> None:
         c = registry.claim(f"eq:4.{which}", f"critical-point equation times N ({which - 10} of"
                            " 3)", uses=("eq:1.4",), section="4", statement=stmt)
         c.check("symbolic")(lambda ctx, w=which: times_N_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which: _hp(
-            ctx, lambda r: P.residual_411(r, w), f"||(4.{w}) left side||"))
+        c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
+            ctx, c, f"||(4.{w}) left side||"))
         c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
             ctx, LOSS, "grad_W" if w == 11 else "grad_Hb"))
 

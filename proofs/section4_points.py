@@ -166,55 +166,7 @@ def evidence_over(ctx: VerifyContext, recs: Sequence[Any], fn: Callable[[Any], A
     return ev
 
 
-# ----------------------------------------------- Proposition 4.2, (4.4)-(4.13)
-def residual_44(rec: Any) -> Any:
-    W, H, _ = rec.point
-    lw, _, _ = rec.problem.mp_lambdas()
-    return C.mp_norm(mse_G(rec.problem, rec.point) * H.T + lw * W)
-
-
-def residual_45(rec: Any) -> Any:
-    W, H, _ = rec.point
-    _, lh, _ = rec.problem.mp_lambdas()
-    return C.mp_norm(W.T * mse_G(rec.problem, rec.point) + lh * H)
-
-
-def residual_46(rec: Any, ratio: Callable[[Any, Any], Any] = lambda lw, lh: lh / lw) -> Any:
-    """The worst of ||W^T W - (lH/lW) H H^T|| and |lW ||W||^2 - lH ||H||^2|."""
-    W, H, _ = rec.point
-    lw, lh, _ = rec.problem.mp_lambdas()
-    return C.worst_part({
-        "W^T W - (lH/lW) H H^T": C.mp_norm(W.T * W - ratio(lw, lh) * H * H.T),
-        "lW ||W||^2 - lH ||H||^2": lw * C.mp_norm(W) ** 2 - lh * C.mp_norm(H) ** 2,
-    })
-
-
-def residual_47(rec: Any) -> Any:
-    p = rec.problem
-    W, H, b = rec.point
-    lw, _, _ = p.mp_lambdas()
-    return C.mp_norm(W - (labels_Y(p) - b * mpmath.ones(1, p.N) - W * H) * H.T / (p.N * lw))
-
-
-def residual_48(rec: Any) -> Any:
-    p = rec.problem
-    W, H, b = rec.point
-    _, lh, _ = p.mp_lambdas()
-    return C.mp_norm(H - W.T * (labels_Y(p) - b * mpmath.ones(1, p.N) - W * H) / (p.N * lh))
-
-
-def residual_411(rec: Any, which: int) -> Any:
-    p = rec.problem
-    W, H, b = rec.point
-    lw, lh, lb = p.mp_lambdas()
-    E = W * H + b * mpmath.ones(1, p.N) - labels_Y(p)
-    if which == 11:
-        return C.mp_norm(E * H.T + p.N * lw * W)
-    if which == 12:
-        return C.mp_norm(W.T * E + p.N * lh * H)
-    return C.mp_norm(E * mpmath.ones(p.N, 1) + p.N * lb * b)
-
-
+# ----------------------------------------------- Proposition 4.2, (4.3)-(4.10)
 def rank_inequality_evidence(ctx: VerifyContext, which: str) -> Evidence:
     """(4.9) rank W <= rank H, (4.10) rank H <= rank W, (4.3) equality, with a gap."""
     recs = records(ctx)

@@ -1,6 +1,8 @@
 """Section 3 (Lemma 3.1, Theorem 1.1) and the cited claims: every claim passes, and
 every kind of evidence rejects a wrong claim."""
 
+from types import SimpleNamespace
+
 import mpmath
 import pytest
 import sympy as sp
@@ -78,13 +80,21 @@ def test_wrong_multiplier_in_balance_fails_symbolically():
 
 
 def test_wrong_multiplier_in_balance_fails_at_high_precision(ctx):
-    def wrong(rec):
-        W, H, _ = rec.point
-        lw, lh, _ = rec.problem.mp_lambdas()
-        return C.mp_norm(lw * W.T * W - 2 * lh * H * H.T)
+    claim = load_registry()["eq:3.4"]
+    recs = C.hp_records(ctx, "ce")
+    assert C.statement_evidence(ctx, claim, recs, "right").passed
+    wrong = SimpleNamespace(statement=sp.Eq(S3.lw * S3.W.T * S3.W, 2 * S3.lh * S3.H * S3.H.T,
+                                            evaluate=False))
+    assert not C.statement_evidence(ctx, wrong, recs, "wrong balance").passed
 
-    ev = C.hp_evidence(ctx, C.hp_records(ctx, "ce"), wrong, "wrong balance")
-    assert not ev.passed
+
+def test_wrong_derivation_step_fails():
+    claim = load_registry()["eq:3.4"]
+    assert C.derivation_evidence(claim, "right").passed
+    step = claim.derivation[0][1]
+    wrong = SimpleNamespace(derivation=[("wrong", sp.Eq(step.lhs, 2 * step.rhs, evaluate=False))])
+    assert not C.derivation_evidence(wrong, "wrong").passed
+    assert not C.derivation_evidence(SimpleNamespace(derivation=[]), "no steps").passed
 
 
 def _final_form(alpha, beta):

@@ -2,6 +2,8 @@
 form of [12]: every claim passes, every label of the paper is covered, and every kind
 of evidence rejects a wrong claim."""
 
+from types import SimpleNamespace
+
 import mpmath
 import numpy as np
 import pytest
@@ -112,10 +114,11 @@ def test_wrong_multiplier_in_balance_fails_symbolically():
 
 def test_wrong_multiplier_in_balance_fails_at_high_precision_and_in_float64(ctx):
     recs = P.records(ctx)
-    assert C.hp_evidence(ctx, recs, P.residual_46, "right").passed
-    wrong = C.hp_evidence(ctx, recs, lambda r: P.residual_46(r, ratio=lambda a, c: a / c),
-                          "wrong")
-    assert not wrong.passed
+    claim = load_registry()["eq:4.6"]
+    assert C.statement_evidence(ctx, claim, recs, "right").passed
+    swapped = [e.subs({lw: lh, lh: lw}, simultaneous=True) for e in claim.statement]
+    assert not C.statement_evidence(ctx, SimpleNamespace(statement=swapped), recs,
+                                    "wrong").passed
     assert P.float_evidence(ctx, "4.6").passed
     assert not P.float_evidence(ctx, "4.6", ratio=lambda a, c: a / c).passed
 

@@ -10,6 +10,7 @@ sign or loosened its bound would let the wrong point through (the mutation tool,
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import mpmath
 import numpy as np
@@ -21,7 +22,7 @@ from proofs import cited as Cited
 from proofs import geometry as Geo
 from proofs import section3 as S3
 from proofs import section4_points as P
-from ufm_sym.claims import VerifyContext
+from ufm_sym.claims import VerifyContext, load_registry
 
 #: a part is violated when it exceeds this (the violations below are of order 1e-2 to 1)
 VIOLATED = mpmath.mpf("1e-6")
@@ -71,7 +72,7 @@ def test_numerical_ranks_wrong_gap_in_W_or_H_is_undecided():
         eye = mpmath.eye(2)
         tiny = mpmath.diag([1, mpmath.mpf("1e-25")])   # between 1e-40 and 1e-16
         zero = mpmath.diag([1, mpmath.mpf("1e-45")])   # a zero singular value
-        assert C.numerical_ranks(eye, eye, 50)[3]
+        assert C.numerical_ranks(eye, eye, 50) == (2, 2, 0, True)  # no zero: worst zero 0
         assert not C.numerical_ranks(tiny, eye, 50)[3]
         assert not C.numerical_ranks(eye, tiny, 50)[3]
         rw, rh, worst_zero, decided = C.numerical_ranks(zero, eye, 50)
@@ -335,20 +336,53 @@ def test_wrong_escape_pair_fails_each_part_of_433(ctx, monkeypatch):
     rec.assert_violated(["u^T G v - sigma", "U_r^T u", "V_r^T v"])
 
 
-def test_wrong_balance_fails_each_part_of_46(ctx, monkeypatch):
+def test_wrong_balance_fails_each_equation_of_46(ctx):
+    claim = load_registry()["eq:4.6"]
+    matrix_eq, trace_eq = claim.statement
     rec0 = P.records(ctx)[0]
     W, H, b = rec0.point
     with mpmath.workdps(60):
-        assert P.residual_46(rec0) < UNTOUCHED
+        assert C.statement_residual(claim.statement, rec0) < UNTOUCHED
         theta = mpmath.mpf("0.3")                      # W R: same norm, other W^T W
         R = mpmath.eye(W.cols)
         R[0, 0] = R[1, 1] = mpmath.cos(theta)
         R[0, 1], R[1, 0] = -mpmath.sin(theta), mpmath.sin(theta)
-        rec = _Recorder(monkeypatch)
-        assert P.residual_46(dataclasses.replace(rec0, point=(W * R, H, b))) > VIOLATED
-        rec.assert_violated(["W^T W - (lH/lW) H H^T"])
-        assert P.residual_46(dataclasses.replace(rec0, point=(2 * W, H, b))) > VIOLATED
-        rec.assert_violated(["lW ||W||^2 - lH ||H||^2"])
+        rotated = dataclasses.replace(rec0, point=(W * R, H, b))
+        assert C.statement_residual(matrix_eq, rotated) > VIOLATED
+        assert C.statement_residual(trace_eq, rotated) < UNTOUCHED
+        assert C.statement_residual(claim.statement, rotated) > VIOLATED
+        scaled = dataclasses.replace(rec0, point=(2 * W, H, b))
+        assert C.statement_residual(trace_eq, scaled) > VIOLATED
+        assert C.statement_residual(claim.statement, scaled) > VIOLATED
+
+
+#: a wrong variant of each claim whose high-precision check evaluates its statement:
+#: one lambda doubled, or G moved by the labels Y (which 1_K^T G = 0 cannot absorb)
+def _wrong_statement(statement):
+    D = C.derivation()
+    eqs = statement if isinstance(statement, list) else [statement]
+    for old, new in ((D.lambda_W, 2 * D.lambda_W), (D.lambda_H, 2 * D.lambda_H),
+                     (D.lambda_b, 2 * D.lambda_b), (D.G, D.G + D.Y)):
+        wrong = [e.xreplace({old: new}) for e in eqs]
+        if wrong != eqs:
+            return wrong
+    raise AssertionError(f"no wrong variant of {statement}")
+
+
+#: (3.7), lambda_W 1^T W = -1^T G H^T, is left out: both of its sides vanish at every
+#: critical point (1^T G = 0 by (3.6)), so no changed constant can show there; its check
+#: also evaluates ||1^T W|| as a part of its own
+STATEMENT_LABELS = ["eq:3.2", "eq:3.3", "eq:3.4", "eq:3.6", "eq:4.4", "eq:4.5", "eq:4.6",
+                    "eq:4.2", "eq:4.7", "eq:4.8", "eq:4.11", "eq:4.12", "eq:4.13"]
+
+
+@pytest.mark.parametrize("label", STATEMENT_LABELS)
+def test_wrong_statement_fails_where_the_check_evaluates_the_statement(ctx, label):
+    claim = load_registry()[label]
+    recs = C.hp_records(ctx, "ce") if claim.section == "3" else P.records(ctx)
+    assert C.statement_evidence(ctx, claim, recs, "right").passed
+    wrong = SimpleNamespace(statement=_wrong_statement(claim.statement))
+    assert not C.statement_evidence(ctx, wrong, recs, "wrong").passed
 
 
 def test_wrong_case1_point_fails_each_part(ctx, monkeypatch):
@@ -419,3 +453,30 @@ def test_wrong_balance_ratio_fails_in_float64(ctx):
     samples include the settings with lambda_W != lambda_H, where it fails."""
     assert P.float_evidence(ctx, "4.6").passed
     assert not P.float_evidence(ctx, "4.6", ratio=lambda lw, lh: lw / lh).passed
+
+
+@pytest.mark.parametrize("label, residual", [("eq:1.6", Cited.eq16_residual),
+                                              ("eq:1.7", Cited.eq17_residual)])
+def test_wrong_cited_statement_fails(ctx, label, residual):
+    """(1.6) and (1.7) are checked by evaluating the claim's statement: a wrong constant
+    in the statement fails."""
+    from functools import partial
+
+    import sympy as sp
+
+    st = load_registry()[label].statement
+    right = partial(residual, statement=st)
+    wrong = partial(residual, statement=sp.Eq(st.lhs, 2 * st.rhs, evaluate=False))
+    assert Cited._minimizer_evidence(ctx, right, label).passed
+    assert not Cited._minimizer_evidence(ctx, wrong, label).passed
+
+
+def test_wrong_features_fail_each_part_of_eq16(ctx, monkeypatch):
+    st = load_registry()["eq:1.6"].statement
+    p, (W, H, b) = Cited.minimizers_from_random_starts(ctx)[0]
+    with mpmath.workdps(60):
+        assert Cited.eq16_residual(p, (W, H, b), st) < UNTOUCHED
+        shift = _unit(p.d, 11) * mpmath.ones(1, p.N)          # every feature moved alike
+        rec = _Recorder(monkeypatch)
+        assert Cited.eq16_residual(p, (W, H + shift, b), st) > VIOLATED
+    rec.assert_violated(["h_ki - sqrt(lW/(n lH)) w^k", "mean_k h_ki"])

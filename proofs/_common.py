@@ -96,18 +96,14 @@ def hp_evidence(ctx: VerifyContext, records: Sequence[Any],
                 tolerance: Any = None) -> Evidence:
     """The largest ``residual(record)`` over the records, at ``ctx.dps`` digits."""
     tol = hp_tolerance(ctx) if tolerance is None else tolerance
-    worst = mpmath.mpf(0)
-    where = ""
+    if not records:
+        return Evidence("high-precision", False, None, None, 0, f"{detail}: no points")
     with mpmath.workdps(ctx.dps):
-        for rec in records:
-            r = abs(residual(rec))
-            if r > worst or not where:
-                worst, where = r, f"{rec.problem.describe()} [{rec.family}]"
-        if not records:
-            return Evidence("high-precision", False, None, None, 0, f"{detail}: no points")
-        ev = Evidence.from_residual("high-precision", worst, tol, len(records),
-                                    f"{detail}; worst at {where}; dps {ctx.dps}")
-    return ev
+        values = [abs(residual(rec)) for rec in records]
+        i = max(range(len(records)), key=values.__getitem__)  # the first of the worst
+        where = f"{records[i].problem.describe()} [{records[i].family}]"
+        return Evidence.from_residual("high-precision", values[i], tol, len(records),
+                                      f"{detail}; worst at {where}; dps {ctx.dps}")
 
 
 def point_values(rec: Any) -> dict[str, Any]:

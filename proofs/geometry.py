@@ -119,11 +119,8 @@ def top_singular_pair(Gm: Any, index: int = 0) -> tuple[Any, Any, Any]:
     return U[:, index], V[index, :].T, S[index]
 
 
-def unit_null_vector(Wm: Any) -> tuple[Any, Any]:
-    """A unit a minimising ||W a|| (right singular vector of the smallest singular
-    value of W, padded when W is wide), and that smallest singular value."""
-    Kr, dc = Wm.rows, Wm.cols
-    U, S, V = mpmath.svd_r(Wm, full_matrices=True)
-    idx = dc - 1
-    smin = S[idx] if idx < len(S) and idx < Kr else mpmath.mpf(0)
-    return V[idx, :].T, smin
+def unit_null_vector(Wm: Any) -> Any:
+    """A unit a minimising ||W a||: the right singular vector of the smallest singular
+    value of W (the last row of V^T of the full SVD, so also when W is wide)."""
+    _, _, V = mpmath.svd_r(Wm, full_matrices=True)
+    return V[Wm.cols - 1, :].T

@@ -55,6 +55,18 @@ def direction_parts(problem: Any, point: Any, dirn: MPDirection) -> dict[str, An
     }
 
 
+def first_order_change(problem: Any, point: Any, D: tuple[Any, Any, Any]) -> Any:
+    """D1 = D_W H + W D_H + D_b 1_N^T, the change of R along Delta: the derived
+    expression (``derivation().first_order_change``) evaluated at the point."""
+    from ufm_sym.symbolic.evaluate import evaluate_matrix_expr
+
+    W, H, b = point
+    DW, DH, Db = D
+    return evaluate_matrix_expr(C.derivation().first_order_change, {
+        "W": W, "H": H, "b": b, "D_W": DW, "D_H": DH, "D_b": Db, "K": problem.K,
+        "d": problem.d, "N": problem.N}, backend="mpmath")
+
+
 def eq_margin(ctx: VerifyContext) -> Any:
     """Equality margin at refined points: 10^-(dps/2)."""
     return mpmath.mpf(10) ** -(ctx.dps // 2)
@@ -88,7 +100,7 @@ def direction_for_record(rec: Any, ctx: VerifyContext) -> MPDirection:
         with mpmath.workdps(rec.dps):
             Gm = grad_g(rec.problem, residual_R(rec.problem, rec.point))
             u, v, s = top_singular_pair(Gm)
-            a, _ = unit_null_vector(rec.point[0])
+            a = unit_null_vector(rec.point[0])
             return mp_direction(rec.problem, rec.point, u, v, s, a)
 
     return ctx.memo(("direction", id(rec)), make)
@@ -129,9 +141,7 @@ def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
             elif what == "direction":
                 r = C.worst_part(direction_parts(p, x, dirn))
             elif what == "hess_g":
-                Wm, Hm, bm = x
-                D1 = DW * Hm + Wm * DH + Db * mpmath.ones(1, p.N)
-                r = abs(hess_g_form(p, residual_R(p, x), D1))
+                r = abs(hess_g_form(p, residual_R(p, x), first_order_change(p, x, dirn.D)))
             elif what == "curvature":
                 val = hessian_form(p, x, dirn.D)
                 r = abs(val - predicted(dirn.sigma, lw, lh))

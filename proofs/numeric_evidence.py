@@ -57,8 +57,7 @@ def _rank(M: np.ndarray, rtol: float = 1e-8) -> int:
 
 
 _RESIDUALS = {
-    "grad_W": ("grad_norm", "full gradient norm (each critical-point equation)"),
-    "grad_Hb": ("grad_norm", "full gradient norm (each critical-point equation)"),
+    "gradient": ("grad_norm", "full gradient norm (it bounds each critical-point equation)"),
     "balance": ("balance_residual", "||lambda_W W^T W - lambda_H H H^T||"),
     "ones_W": ("lemma31_residual", "||1_K^T W||"),
 }

@@ -100,14 +100,9 @@ def column_sums_symbolic() -> Evidence:
                           "0, (K, n) in (2, 1), (3, 1), (3, 2), (4, 1)")
 
 
-# ------------------------------------------------- residuals at critical points
-def _ones_W_residual(rec: Any) -> Any:
-    Wm = rec.point[0]
-    return C.mp_norm(mpmath.ones(1, Wm.rows) * Wm)
-
-
-def rank_evidence(ctx: VerifyContext, loss: str, bound: int | None) -> Evidence:
-    """rank W = rank H (and <= K - 1 when ``bound`` is -1) at every hp point."""
+def rank_evidence(ctx: VerifyContext, loss: str, bound: Any = None) -> Evidence:
+    """rank W = rank H at every hp point, and rank W <= ``bound`` (an expression in the
+    symbol K, e.g. the right side of the claim's statement K - 1) when given."""
     recs = C.hp_records(ctx, loss)
     bad = []
     worst = mpmath.mpf(0)
@@ -115,10 +110,10 @@ def rank_evidence(ctx: VerifyContext, loss: str, bound: int | None) -> Evidence:
         for rec in recs:
             rw, rh, wz, decided = C.numerical_ranks(rec.point[0], rec.point[1], ctx.dps)
             worst = max(worst, wz)
-            limit = rec.problem.K + (bound or 0)
-            if not decided or rw != rh or (bound is not None and rw > limit):
+            limit = None if bound is None else int(sp.sympify(bound).subs(D.K, rec.problem.K))
+            if not decided or rw != rh or (limit is not None and rw > limit):
                 bad.append(f"{rec.family} (rank W {rw}, rank H {rh}, decided {decided})")
-    what = "rank W = rank H" + (" <= K - 1" if bound is not None else "")
+    what = "rank W = rank H" + (f" <= {bound}" if bound is not None else "")
     detail = (f"{what} at {len(recs)} critical points (singular values <= 1e-{ctx.dps - 10} "
               f"are zero, >= 1e-{ctx.dps // 3} nonzero)")
     if bad:
@@ -150,7 +145,7 @@ def register(registry: Registry) -> None:
         D.grad_W, G * H.T + lw * W, "derived df/dW = grad g(R) H^T + lambda_W W"))
     c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
         ctx, c, recs(ctx), "||df/dW|| (the derived gradient) at refined critical points"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "grad_W"))
+    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "gradient"))
 
     c = registry.claim(
         "eq:3.3", "critical-point equations in H and b", uses=("eq:1.3",), section="3",
@@ -168,7 +163,7 @@ def register(registry: Registry) -> None:
 
     c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
         ctx, c, recs(ctx), "||df/dH|| and ||df/db|| (derived) at refined critical points"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "grad_Hb"))
+    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "gradient"))
 
     c = registry.claim(
         "eq:3.4", "balance lambda_W W^T W = lambda_H H H^T", uses=("eq:3.2", "eq:3.3"),
@@ -212,24 +207,22 @@ def register(registry: Registry) -> None:
     c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
         c, "lambda_W 1^T W == 1^T (df/dW) - (1^T grad g) H^T with the derived gradient; "
         "both terms on the right vanish at critical points by (3.2) and (3.6)"))
-    c.check("high-precision")(lambda ctx, c=c: C.hp_evidence(
-        ctx, recs(ctx), lambda r: C.worst_part({
-            "statement": C.statement_residual(c.statement, r), "1_K^T W": _ones_W_residual(r)}),
-        "the worst of ||lambda_W 1_K^T W + 1_K^T grad g H^T|| (the statement evaluated at each "
-        "point) and ||1_K^T W||"))
+    # for CE 1_K^T grad g = 0 at every point ((3.6)), so the statement is lambda_W 1_K^T W = 0
+    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+        ctx, c, recs(ctx), "||lambda_W 1_K^T W + 1_K^T grad g H^T|| (= lambda_W ||1_K^T W||)"))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "ones_W"))
 
     c = registry.claim(
         "eq:3.8", "rank W = rank H <= K - 1", uses=("eq:3.5", "eq:3.7"), section="3",
         statement=sp.Le(sp.Function("rank")(W), D.K - 1, evaluate=False))
-    c.check("high-precision")(lambda ctx: rank_evidence(ctx, LOSS, -1))
+    c.check("high-precision")(lambda ctx, c=c: rank_evidence(ctx, LOSS, c.statement.rhs))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_bound"))
 
     c = registry.claim(
         "lem:3.1", "Lemma 3.1: any critical point has rank W = rank H <= K - 1",
         uses=("eq:3.4", "eq:3.5", "eq:3.7", "eq:3.8"), kind="lemma", section="3",
         statement=sp.Le(sp.Function("rank")(W), D.K - 1, evaluate=False))
-    c.check("high-precision")(lambda ctx: rank_evidence(ctx, LOSS, -1))
+    c.check("high-precision")(lambda ctx, c=c: rank_evidence(ctx, LOSS, c.statement.rhs))
     c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_bound"))
 
     _register_landscape(registry)

@@ -270,10 +270,10 @@ def direction_identities_symbolic(rotated: bool = False) -> Evidence:
     al, be, s = Geo.alpha, Geo.beta, Geo.a_norm2
     dirn = _rotated_direction() if rotated else Geo.direction(al, be)
     hyps = _general_hyps() + (ORTH_V if rotated else [])
-    Wx, Hx = (W * V, V.T * H) if rotated else (W, H)
     DW, DH = dirn["D_W"], dirn["D_H"]
     checks = [
-        C.reduction_evidence(DW * Hx + Wx * DH + dirn["D_b"] * ones_N.T, hyps,
+        C.reduction_evidence(Geo.along(D.first_order_change.xreplace(ROT) if rotated
+                                       else D.first_order_change, dirn), hyps,
                              sp.ZeroMatrix(K, N), "D1", matrix=True),
         C.reduction_evidence(DW * DH, hyps, al * be * s * Geo.u * Geo.v.T, "D_W D_H",
                              matrix=True),
@@ -495,7 +495,7 @@ def _register_claims(registry: Registry) -> None:
         c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
             ctx, c, f"||(1/N)(W H + b 1^T - Y) {'H^T + lW W' if w == 'W' else '... + lH H'}||"))
         c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
-            ctx, LOSS, "grad_W" if w == "W" else "grad_Hb"))
+            ctx, LOSS, "gradient"))
 
     bal = sp.Eq(W.T * W, lh / lw * H * H.T, evaluate=False)
     c = registry.claim(
@@ -527,7 +527,7 @@ def _register_claims(registry: Registry) -> None:
         c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
             ctx, c, f"||{w} - (4.{7 if w == 'W' else 8}) right side||"))
         c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
-            ctx, LOSS, "grad_W" if w == "W" else "grad_Hb"))
+            ctx, LOSS, "gradient"))
 
     for label, which, stmt in (
             ("eq:4.9", "W", sp.Le(rank(W), rank(H), evaluate=False)),
@@ -585,7 +585,7 @@ def _register_prop43(registry: Registry) -> None:
         c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
             ctx, c, f"||(4.{w}) left side||"))
         c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
-            ctx, LOSS, "grad_W" if w == 11 else "grad_Hb"))
+            ctx, LOSS, "gradient"))
 
     Sig = sp.MatrixSymbol(r"\Sigma", K, d)
     Um = sp.MatrixSymbol("U", K, K)

@@ -142,10 +142,17 @@ def test_wrong_convexity_certificate_fails():
 
 
 def test_wrong_rank_bound_fails(ctx):
-    ev = S3.rank_evidence(ctx, "ce", -2)  # rank <= K - 2 is false at the global minimizers
+    K = S3.D.K
+    assert S3.rank_evidence(ctx, "ce", K - 1).passed
+    ev = S3.rank_evidence(ctx, "ce", K - 2)  # rank <= K - 2 is false at the global minimizers
     assert not ev.passed
     # and the bound K - 1 itself is false for MSE: regime C minimizers have rank K
-    assert not S3.rank_evidence(ctx, "mse", -1).passed
+    assert not S3.rank_evidence(ctx, "mse", K - 1).passed
+    # the same in float64
+    from proofs.numeric_evidence import numeric_residual_evidence
+
+    assert numeric_residual_evidence(ctx, "ce", "rank_bound").passed
+    assert not numeric_residual_evidence(ctx, "mse", "rank_bound").passed
 
 
 def test_numeric_wrong_balance_is_detected(ctx):

@@ -370,8 +370,8 @@ def _wrong_statement(statement):
 
 
 #: (3.7), lambda_W 1^T W = -1^T G H^T, is left out: both of its sides vanish at every
-#: critical point (1^T G = 0 by (3.6)), so no changed constant can show there; its check
-#: also evaluates ||1^T W|| as a part of its own
+#: critical point (1^T W = 0 there, 1^T G = 0 everywhere by (3.6)), so no changed
+#: constant can show; its wrong variant is tested below with a point where 1^T W != 0
 STATEMENT_LABELS = ["eq:3.2", "eq:3.3", "eq:3.4", "eq:3.6", "eq:4.4", "eq:4.5", "eq:4.6",
                     "eq:4.2", "eq:4.7", "eq:4.8", "eq:4.11", "eq:4.12", "eq:4.13"]
 
@@ -480,3 +480,38 @@ def test_wrong_features_fail_each_part_of_eq16(ctx, monkeypatch):
         rec = _Recorder(monkeypatch)
         assert Cited.eq16_residual(p, (W, H + shift, b), st) > VIOLATED
     rec.assert_violated(["h_ki - sqrt(lW/(n lH)) w^k", "mean_k h_ki"])
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_wrong_direction_fails_the_hess_g_check(ctx, loss, monkeypatch):
+    """(3.11): hess g[D1, D1] = 0 along the direction; a direction whose D1 is not 0 (a
+    nonzero D_b, or a point where W a != 0) fails."""
+    from ufm_sym.highprec.evaluate import hess_g_form, residual_R
+
+    rec = _c2_record(ctx, loss)
+    p = rec.problem
+    dirn = L.direction_for_record(rec, ctx)
+    W, H, b = rec.point
+    with mpmath.workdps(60):
+        assert C.mp_norm(L.first_order_change(p, rec.point, dirn.D)) < UNTOUCHED
+        moved = (W + _unit(W.rows, 12) * dirn.a.T, H, b)
+        D1 = L.first_order_change(p, moved, dirn.D)
+        assert C.mp_norm(D1) > VIOLATED
+        assert hess_g_form(p, residual_R(p, moved), D1) > VIOLATED
+    assert L.curvature_evidence(ctx, loss, "hess_g").passed
+    real = L.direction_for_record
+    monkeypatch.setattr(L, "direction_for_record", lambda r, c: dataclasses.replace(
+        real(r, c), D=(real(r, c).D[0], real(r, c).D[1], _unit(r.problem.K, 13))))
+    assert not L.curvature_evidence(ctx, loss, "hess_g").passed
+
+
+def test_wrong_point_fails_eq37(ctx, monkeypatch):
+    """(3.7) evaluated at points moved by 1_K c^T (so 1_K^T W != 0) fails."""
+    claim = load_registry()["eq:3.7"]
+    recs = C.hp_records(ctx, "ce")
+    assert C.statement_evidence(ctx, claim, recs, "right").passed
+    with mpmath.workdps(60):
+        moved = [dataclasses.replace(r, point=(r.point[0] + mpmath.ones(r.problem.K, 1)
+                                               * _unit(r.problem.d, 14).T, *r.point[1:]))
+                 for r in recs]
+    assert not C.statement_evidence(ctx, claim, moved, "moved").passed

@@ -127,28 +127,34 @@ def test_mutants_leave_text_and_tolerances_alone() -> None:
         assert not any(w in m.function.lower() for w in ("tolerance", "margin")), m.id
     ops = {m.op for m in tool.all_mutants(["proofs/geometry.py", "proofs/section3.py"])}
     assert ops >= {"sign-unary", "sign-binop", "negate", "const", "rational", "div-mul",
-                   "swap", "drop"}
+                   "swap", "drop", "drop-part"}
 
 
-def test_known_bad_mutant_is_killed_and_a_wrong_statement_is_caught(tmp_path: Path) -> None:
+def test_known_bad_mutants_are_killed_and_a_weaker_statement_is_caught(tmp_path: Path) -> None:
     """beta of (3.10) with the wrong sign: killed by the symbolic check of eq:3.10.  The
-    statement of eq:3.4 with a flipped sign: its evidence still passes (it checks the
-    derived identity), the snapshots catch it."""
+    statement of eq:3.4 with a flipped sign: killed by its high-precision check, which
+    evaluates the statement.  The bound of eq:3.8 weakened to rank W <= K: still true, so
+    no evidence fails; the snapshots catch it."""
     tool = _tool()
     beta = [m for m in tool.generate_mutants(ROOT / "proofs" / "geometry.py")
             if m.function == "BETA_PAPER" and m.op == "sign-unary"]
     assert len(beta) == 1
-    statement = [m for m in tool.generate_mutants(ROOT / "proofs" / "section3.py")
-                 if m.op == "negate" and m.original == "lh * H * H.T"]
+    s3 = tool.generate_mutants(ROOT / "proofs" / "section3.py")
+    statement = [m for m in s3 if m.op == "negate" and m.original == "lh * H * H.T"]
     assert statement, "no negate mutant of the statement of eq:3.4"
-    cfg = {"dps": 50, "seed": 0, "samples": 10, "labels": ["eq:3.10", "eq:3.4"],
-           "levels": ["symbolic"], "snapshots": True}
-    base, results = tool.run_mutants([beta[0], statement[0]], cfg, jobs=1, timeout=90,
-                                     baseline=True, progress=False)
+    weaker = [m for m in s3 if m.op == "drop" and m.original == "D.K - 1"
+              and m.mutated == "D.K"]
+    assert weaker, "no mutant K - 1 -> K of the rank bound"
+    cfg = {"dps": 50, "seed": 0, "samples": 10, "labels": ["eq:3.10", "eq:3.4", "eq:3.8"],
+           "levels": ["symbolic", "high-precision"], "snapshots": True}
+    base, results = tool.run_mutants([beta[0], statement[0], weaker[0]], cfg, jobs=1,
+                                     timeout=120, baseline=True, progress=False)
     assert base is not None and base.status == "survived", (base.status, base.why)
-    killed, caught = results
+    killed, false_statement, weak_statement = results
     assert killed.status == "killed" and (killed.by, killed.level) == ("eq:3.10", "symbolic")
-    assert caught.status == "snapshots", (caught.status, caught.why)
+    assert false_statement.status == "killed", (false_statement.status, false_statement.why)
+    assert (false_statement.by, false_statement.level) == ("eq:3.4", "high-precision")
+    assert weak_statement.status == "snapshots", (weak_statement.status, weak_statement.why)
 
 
 def test_copy_is_what_the_runner_imports(tmp_path: Path) -> None:

@@ -768,93 +768,35 @@ class Workers:
 # ------------------------------------------------------------------ reasons
 _TRACE = ("equivalent: the product sits inside a trace, and tr(A B) = tr(B A) = tr(A^T B^T), "
           "so the swapped product has the same value (the normal form agrees)")
-_SUM0 = ("weakened check, equivalent on correct data: a sum of residuals that each vanish at "
-         "every sampled point; flipping a sign or dropping a term stays 0.  Only a "
-         "wrong-variant test can kill it: feed a point or direction that violates just that "
-         "term and expect the check to fail")
-_DIRTERMS = ("equivalent: under W a = 0 and H^T a = 0 both D_W H = alpha u (H^T a)^T and "
-             "W D_H = beta (W a) v^T vanish on their own (and D_b = 0), so any signed "
-             "combination of them is 0 too; the identities are proved symbolically in "
-             "eq:3.10 / eq:3.11, this is their high-precision re-check")
 _REPORT = "harmless: the value is only reported (residual/digits column or detail text)"
-_LOOSE = ("weakened check: a loosened bound or margin that the sampled points meet anyway; "
-          "killed only by a wrong-variant test (a point just past the bound)")
+_SENTINEL = ("equivalent: the start value of a running minimum over values that include 0 "
+             "(min(1, values) < 0 exactly when min(0, values) < 0)")
 
 #: (file, function prefix, operator or None, original-substring or None, reason); the first
-#: match wins
+#: match wins.  Every entry was checked by reading the code at the mutant.
 NOTES: list[tuple[str, str, str | None, str | None, str]] = [
-    ("proofs/section3.py", "register", "swap", "a.T *", _TRACE),
-    ("proofs/section3.py", "_register_landscape._", "swap", "].T * dirn[", _TRACE),
+    ("proofs/", "", "swap", "Trace", _TRACE),
     ("proofs/section3.py", "_register_landscape", "swap", None, _TRACE),
-    ("proofs/section3.py", "register", "sign-unary", "-1",
-     "weakened check: rank_evidence(ctx, LOSS, 1) tests rank W <= K + 1, always true.  Add a "
-     "test in tests/test_section3.py: rank_evidence(ctx, 'mse', -1) must FAIL (MSE regime-C "
-     "global minimizers have rank W = K), which kills this mutant"),
-    ("proofs/section3.py", "rank_evidence", "const", "0", _REPORT + " (worst singular value "
-     "below the cut; `bound or 1` only matters when bound is None, then the bound is unused)"),
-    ("proofs/section3.py", "rank_evidence", None, None,
-     "weakened check: the limit becomes K or K + 1 instead of K - 1; same fix as for "
-     "`rank_evidence(ctx, LOSS, -1)`: a test that rank_evidence(ctx, 'mse', -1) fails"),
-    ("proofs/section3.py", "_rank_gap", "const", None, _REPORT + " (the default of the "
-     "largest 'zero' singular value)"),
-    ("proofs/section3.py", "_rank_gap", "drop", None,
-     "weakened check, equivalent on correct data: the 'decided' test (and the reported worst "
-     "zero) then looks at the singular values of W or of H only; both are decided at every "
-     "sampled point"),
-    ("proofs/section3.py", "convexity_high_precision", "const", None,
-     "equivalent: min(1, values) < 0 exactly when min(0, values) < 0"),
-    ("proofs/section3.py", "convexity_high_precision", "sign-unary", None,
-     "weakened check: the evidence records max(worst, 0) = 0 for any worst <= 0, so the "
-     "high-precision convexity check cannot fail; a wrong-variant test (hess_g_form "
-     "monkeypatched to a negative value) would kill it"),
-    ("proofs/section3.py", "_register_landscape._", None, "2",
-     "weakened check: `negative` re-types -2 sigma + 2 sqrt(lW lH) to test its sign at "
-     "sigma = sqrt(lW lH) + epsilon, and many wrong expressions are negative there too.  The "
-     "formula itself is checked by the reduction on the line above (those mutants die); "
-     "reuse one `predicted` object for both in proofs/section3.py and these mutants die too"),
-    ("proofs/geometry.py", "mp_direction", None, None,
-     _SUM0 + " (null_residual = ||W a|| + ||H^T a||: a W with W a = 0 but H^T a != 0)"),
-    ("proofs/geometry.py", "unit_null_vector", "const", None,
-     "harmless: the smallest singular value returned is never used (`a, _ = "
-     "unit_null_vector(...)`)"),
-    ("proofs/_common.py", "hp_evidence", "const", None,
-     "equivalent: the first record always overwrites the initial worst (`or not where`)"),
-    ("proofs/landscape.py", "curvature_evidence", "sign-unary", None,
-     _LOOSE + " (curvature < +1e-10 instead of < -1e-10)"),
-    ("proofs/landscape.py", "curvature_evidence", None, "DW * Hm + Wm * DH + Db", _DIRTERMS),
-    ("proofs/landscape.py", "curvature_evidence", None, "DW * Hm + Wm * DH", _DIRTERMS),
-    ("proofs/landscape.py", "curvature_evidence", None, "C.mp_norm(", _SUM0),
-    ("proofs/landscape.py", "theorem_evidence", "sign-unary", None,
-     _LOOSE + " (lambda_min or curvature < +1e-10 instead of < -1e-10)"),
-    ("proofs/landscape.py", "theorem_evidence", "const", "n_neg > 0:",
-     "weakened check: `n_neg > 1` at a C1 point lets a global minimizer with one negative "
-     "eigenvalue pass; no sampled point has one (a wrong-variant test would)"),
-    ("proofs/landscape.py", "theorem_evidence", "const", "worst_gap = ", _REPORT),
-    ("proofs/landscape.py", "theorem_evidence", "const", "n_global = n_saddle", _REPORT
-     + " (the counters)"),
-    ("proofs/landscape.py", "theorem_evidence", "const", "1", _REPORT + " (the counters)"),
-    ("proofs/cited.py", "eq15_residual", "const", None,
-     "weakened check: `lambda_b > 1` never holds for the settings, so 'b* = 0 when lambda_b > 0' "
-     "is no longer checked; a wrong-variant test (a minimizer with b shifted by c 1_K at "
-     "lambda_b > 0) would kill it"),
-    ("proofs/cited.py", "eq15_residual", None, None, _SUM0),
-    ("proofs/section4.py", "", "swap", "Trace", _TRACE),
     ("proofs/section4.py", "kernel_symbolic", "swap", None, _TRACE),
-    ("proofs/section4.py", "final_symbolic", None, None,
-     "weakened check: as in Section 3, `negative` re-types -2 sigma + 2 sqrt(lW lH); the "
-     "reduction above it checks the formula; reuse one `predicted` object for both"),
+    ("proofs/section4.py", "hessian_form_symbolic", "swap", None, _TRACE),
+    ("proofs/section3.py", "convexity_high_precision", "const", None, _SENTINEL),
+    ("proofs/section3.py", "rank_evidence", "const", None, _REPORT + " (the largest singular "
+     "value counted as zero, shown as the residual; the pass/fail test is on the ranks)"),
+    ("proofs/section4_points.py", "rank_inequality_evidence", "const", None, _REPORT
+     + " (the largest singular value counted as zero)"),
+    ("proofs/landscape.py", "theorem_evidence", "const", None, _REPORT + " (the worst "
+     "|f - f*| when no point is in C1; every default setting has points in C1)"),
+    ("proofs/numeric_evidence.py", "_rank", "const", None,
+     "equivalent: the value for an empty matrix inside max(1, ...); no sampled W or H is "
+     "empty"),
+    ("proofs/numeric_evidence.py", "numeric_theorem_evidence", "const", None,
+     _REPORT + " (the count of global minimizers in the detail text)"),
+    ("proofs/cited.py", "minimizers_from_random_starts", "const", None,
+     "equivalent: another salt of the seeds of the random starts; L-BFGS still reaches the "
+     "global minimizers, and the claims hold for every seed (the report records the seed)"),
     ("proofs/section4_points.py", "rotated", "drop", "W.cols - len(S)",
      "equivalent on the sampled points: it only pads the singular values with more zeros, "
      "which count as zero singular values either way"),
-    ("proofs/section4_points.py", "rank_inequality_evidence", "const", None, _REPORT),
-    ("proofs/section4_points.py", "float_rotated", "drop", None,
-     "weakened check: fewer float64 points (the extra samples are dropped); the remaining "
-     "points still satisfy the claim"),
-    ("proofs/section4_points.py", "theorem_extra_evidence", "sign-unary", None,
-     _LOOSE + " (< +1e-10 instead of < -1e-10)"),
-    ("proofs/section4_points.py", "", "drop", None, _SUM0),
-    ("proofs/section4_points.py", "", "sign-binop", None, _SUM0),
-    ("proofs/cited.py", "_minimizer_evidence", None, None, _SUM0),
 ]
 
 
@@ -871,24 +813,17 @@ def _category(reason: str) -> str:
     for key in ("equivalent", "harmless", "weakened"):
         if head.startswith(key) or head.startswith("weakened check") and key == "weakened":
             return {"weakened": "weakened check"}.get(key, key)
-    return "other (see the note)"
+    return "not classified"
 
 
 def reason_for(m: Mutant) -> str:
-    """Why a survivor is harmless, or which check would catch it (best effort)."""
+    """Why a survivor is equivalent or harmless (:data:`NOTES`), or that nobody has said."""
     where = m.original + " || " + _source_line(m)
     for file, func, op, text, why in NOTES:
-        if (m.file == file and m.function.startswith(func) and (op is None or op == m.op)
-                and (text is None or text in where)):
+        if (m.file.startswith(file) and m.function.startswith(func)
+                and (op is None or op == m.op) and (text is None or text in where)):
             return why
-    f = m.function
-    if "classify" in f or "eq_margin" in f:
-        return ("decision threshold: the split C1 / C2 is decided with a margin, a constant "
-                "in it moves the margin but the sampled points are far from it")
-    if m.op == "const" and m.original in ("0", "1") and ("max(" in m.mutated or f.startswith(
-            "_rank")):
-        return "a floor or cut-off constant: the checks do not sit at the boundary"
-    return "(no note yet: look at it; a check that evaluates this expression would catch it)"
+    return "NOT CLASSIFIED: read it; fix the check or add a note to NOTES in tools/mutation.py"
 
 
 # ------------------------------------------------------------------ report
@@ -908,8 +843,10 @@ def write_report(path: Path, results: list[Result], settings: dict[str, Any]) ->
         "small change to the proof code, applied to a copy of the tree; it is *killed* "
         "when a claim of the registry fails (`VerifyContext(numeric_samples="
         f"{settings['samples']})`), *broken* when the proofs no longer import or "
-        "register, caught by the *snapshots* when only `tests/snapshots` changes, and a "
-        "*timeout* past the per-mutant limit (counted as killed).",
+        "register, caught by the *snapshots* when only `tests/snapshots` changes, by the "
+        "*tests* when only the wrong-variant tests fail (`--pytest`, run on the mutants "
+        "that pass the first two stages), and a *timeout* past the per-mutant limit "
+        "(counted as killed).",
         "",
         "## Settings",
         "",
@@ -933,7 +870,7 @@ def write_report(path: Path, results: list[Result], settings: dict[str, Any]) ->
         f"**kill rate {rate:.1f}%** ({killed} of {total}): {by_claims} killed by a claim "
         f"({counts['broken']} of them broke import/registration), {counts['snapshots']} "
         f"only by the snapshots, "
-        + (f"{counts['tests']} only by the pytest fallback, " if counts["tests"] else "")
+        + (f"{counts['tests']} only by the wrong-variant tests, " if counts["tests"] else "")
         + f"{counts['timeout']} timeouts; {counts['survived']} "
         f"survived" + (f"; {counts['error']} errors" if counts["error"] else "") + ".",
         "",
@@ -950,14 +887,14 @@ def write_report(path: Path, results: list[Result], settings: dict[str, Any]) ->
         lines += [f"Every mutant of the other files: kill rate {_rate(full)}; the sampled "
                   f"files ({', '.join(sorted(sampled_files))}): {_rate(part)}.", ""]
     lines += [
-        "| file | mutants | killed | snapshots | timeout | survived |",
-        "|---|---|---|---|---|---|",
+        "| file | mutants | killed by a claim | snapshots | tests | timeout | survived |",
+        "|---|---|---|---|---|---|---|",
     ]
     files = sorted({r.mutant.file for r in results if r.mutant})
     for f in files:
         c = Counter(r.status for r in results if r.mutant and r.mutant.file == f)
         lines.append(f"| `{f}` | {sum(c.values())} | {c['killed'] + c['broken']} | "
-                     f"{c['snapshots']} | {c['timeout']} | {c['survived']} |")
+                     f"{c['snapshots']} | {c['tests']} | {c['timeout']} | {c['survived']} |")
     lines += ["", "| operator | mutants | killed (all kinds) | survived |", "|---|---|---|---|"]
     for op in sorted({r.mutant.op for r in results if r.mutant}):
         c = Counter(r.status for r in results if r.mutant and r.mutant.op == op)
@@ -967,10 +904,14 @@ def write_report(path: Path, results: list[Result], settings: dict[str, Any]) ->
                    if r.status == "snapshots" and r.mutant)
     if snap:
         lines += ["", "## Caught only by the snapshots", "",
-                  "These mutants change a claim's statement, hypotheses or derivation steps "
-                  "(what the appendix prints) but no evidence: the checks build their own "
-                  "copy of the identity.  `tests/test_snapshots.py` catches them; a check "
-                  "that used the claim's own statement/derivation objects would too.", "",
+                  "These mutants change what a claim states or prints (its statement, "
+                  "hypotheses or derivation steps) and no evidence fails: the changed "
+                  "statement is still true (a weaker bound such as rank W <= K), or it is "
+                  "one no check evaluates (a rank, a text symbol, a hypothesis list, the "
+                  "paper's typed form beside the derived one).  Where a statement is an "
+                  "equation in the point's values the checks evaluate it, so a false "
+                  "statement fails its claim.  `tests/test_snapshots.py` catches the rest.",
+                  "",
                   "| file | function | mutants |", "|---|---|---|"]
         lines += [f"| `{f}` | `{fn}` | {n} |" for (f, fn), n in sorted(snap.items())]
     survivors = [r for r in results if r.status == "survived" and r.mutant]
@@ -978,12 +919,12 @@ def write_report(path: Path, results: list[Result], settings: dict[str, Any]) ->
     lines += ["", "## Survivors", ""]
     if survivors:
         lines += [
-            "Every survivor is one of: *equivalent* (the same value on every input, or on "
-            "every point where the claim holds: a trace's cyclicity, terms that vanish on "
-            "their own), *harmless* (a value that is only reported), or a *weakened check* (a "
-            "dropped term of a sum of vanishing residuals, a loosened bound or margin): "
-            "correct data cannot expose a weaker check, only a wrong-variant test can (one "
-            "that feeds the check a point violating just that part and expects a failure).",
+            "Each survivor below was read and is one of: *equivalent* (the same value on "
+            "every input: a trace's cyclicity, the start value of a running extremum, "
+            "another seed for random starts) or *harmless* (a value that is only reported, "
+            "never decides pass or fail).  A *weakened check* (a dropped part, a loosened "
+            "bound or margin) is not accepted as a survivor: it gets a wrong-variant test "
+            "(`tests/test_wrong_parts.py`).",
             "",
             "| kind | survivors |", "|---|---|",
             *[f"| {k} | {v} |" for k, v in sorted(kinds.items())], ""]

@@ -261,8 +261,8 @@ def prop43_evidence(ctx: VerifyContext) -> Evidence:
     with mpmath.workdps(ctx.dps):
         for rec in recs:
             rot = rotated(rec, ctx)
-            r = (residual_rotated_critical(rot) + residual_426(rot)
-                 + abs(objective(rec.problem, rot.point) - rec.value))
+            r = C.worst_part({"grad f~": residual_rotated_critical(rot),
+                 "(4.26)": residual_426(rot), "f~ - f": objective(rot.p, rot.point) - rec.value})
             if not rot.decided:
                 bad.append(f"{rec.family}: rank undecided")
             if rot.r == 0:
@@ -312,8 +312,8 @@ def invariance_evidence(ctx: VerifyContext) -> Evidence:
         for Q in (rotated(rec, ctx).V, random_orthogonal(p.d, ctx.seed + p.d)):
             x = (W * Q, Q.T * H, b)
             Dq = (Dm[0] * Q, Q.T * Dm[1], Dm[2])
-            worst = max(worst, abs(objective(p, x) - rec.value)
-                        + abs(hessian_form(p, x, Dq) - q0))
+            worst = max(worst, C.worst_part({"f~ - f": objective(p, x) - rec.value,
+                        "hess f~[D~, D~] - hess f[D, D]": hessian_form(p, x, Dq) - q0}))
         return worst
 
     return C.hp_evidence(ctx, records(ctx), res,

@@ -515,3 +515,46 @@ def test_wrong_point_fails_eq37(ctx, monkeypatch):
                                                * _unit(r.problem.d, 14).T, *r.point[1:]))
                  for r in recs]
     assert not C.statement_evidence(ctx, claim, moved, "moved").passed
+
+
+def test_wrong_rotated_point_fails_each_part_of_prop43(ctx, monkeypatch):
+    """Prop. 4.3: the rotated point is critical, in normal form (4.26), with f~ = f."""
+    assert P.prop43_evidence(ctx).passed
+    real = P.rotated
+    bad = {}
+
+    def moved(rec, ctx):
+        if id(rec) not in bad:
+            bad[id(rec)] = _perturbed_rot(real(rec, ctx))
+        return bad[id(rec)]
+
+    monkeypatch.setattr(P, "rotated", moved)
+    rec = _Recorder(monkeypatch)
+    assert not P.prop43_evidence(ctx).passed
+    rec.assert_violated(["grad f~", "(4.26)", "f~ - f"])
+
+
+def test_wrong_rotation_fails_each_part_of_the_invariance(ctx, monkeypatch):
+    """Remark R2: with a Q that is not orthogonal, f and the Hessian form both change."""
+    assert P.invariance_evidence(ctx).passed
+    monkeypatch.setattr(P, "random_orthogonal", lambda d, seed: 2 * mpmath.eye(d))
+    rec = _Recorder(monkeypatch)
+    assert not P.invariance_evidence(ctx).passed
+    rec.assert_violated(["f~ - f", "hess f~[D~, D~] - hess f[D, D]"])
+
+
+def test_wrong_ratio_needs_float_samples_with_unequal_lambdas(ctx):
+    """The float64 Section 4 samples include settings with lambda_W != lambda_H, where a
+    swapped ratio lH/lW -> lW/lH shows (test_wrong_balance_ratio_fails_in_float64)."""
+    assert any(fr.sample.problem.lambda_W != fr.sample.problem.lambda_H
+               for fr in P.float_rotated(ctx))
+    assert any(fr.sample.problem.lambda_W == fr.sample.problem.lambda_H
+               for fr in P.float_rotated(ctx))
+
+
+def test_wrong_case2_split_without_saddles_fails(ctx, monkeypatch):
+    """(4.34) needs at least one critical point that is not a global minimizer."""
+    assert P.case2_split_evidence(ctx).passed
+    globals_only = [r for r in P.records(ctx) if r.is_global_min]
+    monkeypatch.setattr(P, "records", lambda ctx: globals_only)
+    assert not P.case2_split_evidence(ctx).passed

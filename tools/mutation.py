@@ -819,6 +819,9 @@ NOTES: list[tuple[str, str, str | None, str | None, str]] = [
     ("proofs/section4_points.py", "case2_split_evidence", "const", "n_saddle += 1",
      _REPORT + " (the count of saddles; only 'more than 0' decides)"),
     ("proofs/section4_points.py", "split_evidence", "const", None, _REPORT + " (a count)"),
+    ("proofs/section4_points.py", "_float_G", "const", None,
+     "equivalent: b.reshape(-1, 1) -> b.reshape(-2, 1); NumPy reads any negative size as "
+     "the one to infer (checked: np.zeros(3).reshape(-2, 1).shape == (3, 1))"),
     ("proofs/section4_points.py", "numeric_prop41_evidence", "const", None,
      _REPORT + " (a count)"),
     ("proofs/section4_points.py", "float_rotated.make", "const", None,

@@ -593,8 +593,8 @@ def _register_prop43(registry: Registry) -> None:
         "eq:4.14", "W~ = W V = U Sigma: orthogonal columns, zero after r = rank W",
         uses=("prop:4.2",), section="4", statement=sp.Eq(W * V, Um * Sig, evaluate=False))
     c.check("high-precision")(lambda ctx: _hp_rot(
-        ctx, P.residual_414, "||W V - U Sigma|| + off-diagonal of W~^T W~ + ||columns > r|| "
-        "(V from the mpmath SVD of W)"))
+        ctx, P.residual_414, "the worst of ||W V - U Sigma||, the off-diagonal of W~^T W~ and "
+        "||columns > r|| (V from the mpmath SVD of W)"))
     c.check("numeric")(lambda ctx: P.float_evidence(ctx, "4.26"))
 
     c = registry.claim(
@@ -623,8 +623,8 @@ def _register_prop43(registry: Registry) -> None:
         statement=sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False))
     c.check("symbolic")(lambda ctx: kernel_symbolic())
     c.check("high-precision")(lambda ctx: _hp_rot(
-        ctx, P.residual_416, "sum over the null vectors a = V e_j (j > r) of ||W a|| + "
-        "||H^T a||", recs=P.null_records(ctx)))
+        ctx, P.residual_416, "the worst over the null vectors a = V e_j (j > r) of ||W a|| "
+        "and ||H^T a||", recs=P.null_records(ctx)))
 
     c = registry.claim(
         "eq:4.17", "the direction (alpha u a^T, beta a v^T, 0)", uses=("eq:4.16",),
@@ -677,7 +677,8 @@ def _register_prop43(registry: Registry) -> None:
         hypotheses=tuple(h.equation for h in _general_hyps()))
     c.check("symbolic")(lambda ctx: same_information_symbolic())
     c.check("high-precision")(lambda ctx: _hp_rot(
-        ctx, P.residual_425, "|hess f[D, D] - closed form| + |hess f~[D~, D~] - closed form|",
+        ctx, P.residual_425, "the worst of |hess f[D, D] - closed form| and "
+        "|hess f~[D~, D~] - closed form|",
         recs=P.null_records(ctx)))
 
     c = registry.claim(
@@ -725,8 +726,8 @@ def _register_theorem(registry: Registry) -> None:
                    sp.Eq(wi.T * G + lh * hi, sp.ZeroMatrix(1, N), evaluate=False)])
     c.check("symbolic")(lambda ctx: decomposition_symbolic())
     c.check("high-precision")(lambda ctx: _hp_rot(
-        ctx, P.residual_427, "sum_i ||G h^iT + lW w_i|| + ||w_i^T G + lH h^i|| at the rotated "
-        "point"))
+        ctx, P.residual_427, "the worst over i of ||G h^iT + lW w_i|| and ||w_i^T G + lH h^i|| at "
+        "the rotated point"))
     c.check("numeric")(num("4.27"))
 
     sig_i = sp.Symbol(r"\sigma_i", positive=True)
@@ -756,7 +757,8 @@ def _register_theorem(registry: Registry) -> None:
         uses=("eq:4.28", "eq:4.29", "asm:4.4"), section="4",
         statement=sp.Eq(sp.Function("rank")(W * H), sp.Symbol("r"), evaluate=False))
     c.check("high-precision")(lambda ctx: _hp_rot(
-        ctx, P.residual_430, "rank W H = r (gap) and ||U_r^T U_r - I|| + ||V_r^T V_r - I||"))
+        ctx, P.residual_430, "rank W H = r (gap) and the worst of ||U_r^T U_r - I|| and "
+        "||V_r^T V_r - I||"))
     c.check("numeric")(num("4.30"))
 
     c = registry.claim(
@@ -782,8 +784,8 @@ def _register_theorem(registry: Registry) -> None:
                             r"\mathbf u_i\mathbf v_i^\top+\sum_{j>r}\sigma_j\mathbf u_j"
                             r"\mathbf v_j^\top"))
     c.check("high-precision")(lambda ctx: _hp_rot(
-        ctx, P.residual_432, "remainder E = G - sqrt(lW lH) U_r V_r^T: ||U_r^T E|| + "
-        "||E V_r|| + max |sv(G) - ({sqrt(lW lH) x r} + top K - r sv(E))|",
+        ctx, P.residual_432, "remainder E = G - sqrt(lW lH) U_r V_r^T: the worst of ||U_r^T E||, "
+        "||E V_r|| and max |sv(G) - ({sqrt(lW lH) x r} + top K - r sv(E))|",
         recs=P.case2_records(ctx)))
     c.check("numeric")(num("4.32"))
 
@@ -793,8 +795,8 @@ def _register_theorem(registry: Registry) -> None:
         statement=sp.Eq(Geo.u.T * G * Geo.v, Geo.sigma, evaluate=False))
     c.check("high-precision")(lambda ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: P.residual_433(r, ctx),
-        "at the points of C2, the top pair of grad g: |u^T G v - sigma| + ||U_r^T u|| + "
-        "||V_r^T v||"))
+        "at the points of C2, the top pair of grad g: the worst of |u^T G v - sigma|, "
+        "||U_r^T u|| and ||V_r^T v||"))
 
     c = registry.claim(
         "eq:4.34", "at a non-global critical point an uncovered sigma_j > sqrt(lW lH)",
@@ -836,8 +838,8 @@ def _register_theorem(registry: Registry) -> None:
     c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.37"))
     c.check("high-precision")(lambda ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: P.residual_437(r, ctx),
-        "||D1|| + |lW ||D_W||^2 - sqrt(lW lH)| + |lH ||D_H||^2 - sqrt(lW lH)| at the points of "
-        "C2"))
+        "the worst of ||D_W H||, ||W D_H||, ||D_b||, |lW ||D_W||^2 - sqrt(lW lH)| and "
+        "|lH ||D_H||^2 - sqrt(lW lH)| at the points of C2"))
 
     c = registry.claim(
         "eq:4.38", "D_W D_H = -u v^T", uses=("eq:4.36",), section="4",

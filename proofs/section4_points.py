@@ -280,9 +280,9 @@ def prop43_evidence(ctx: VerifyContext) -> Evidence:
                 worst, where = r, f"{rec.problem.describe()} [{rec.family}]"
         ev = Evidence.from_residual(
             "high-precision", worst, C.hp_tolerance(ctx), len(recs),
-            f"||grad f(WV, V^T H, b)|| + normal-form residual (4.26) + |f~ - f| + max |eig_i "
-            f"of the two full Hessians| at {len(recs)} points ({n_spec} with W != 0: spectra "
-            f"compared; {n_same} with W = 0: the same point); worst at {where}")
+            f"the worst of ||grad f(WV, V^T H, b)||, the normal form (4.26) and |f~ - f|, "
+            f"plus max |eig_i of the two full Hessians| at {len(recs)} points ({n_spec} with "
+            f"W != 0: spectra compared; {n_same} with W = 0: the same point); worst at {where}")
     if bad:
         ev.passed = False
         ev.detail += "; FAILED: " + "; ".join(bad[:3])
@@ -317,7 +317,8 @@ def invariance_evidence(ctx: VerifyContext) -> Evidence:
         return worst
 
     return C.hp_evidence(ctx, records(ctx), res,
-                         "|f(WQ, Q^T H, b) - f(W, H, b)| + |hess f~[D~, D~] - hess f[D, D]| "
+                         "the worst of |f(WQ, Q^T H, b) - f(W, H, b)| and "
+                         "|hess f~[D~, D~] - hess f[D, D]| "
                          "with D~ = (D_W Q, Q^T D_H, D_b), Q = V and Q a random orthogonal "
                          "matrix, at a random D")
 

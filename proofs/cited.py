@@ -15,9 +15,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofs import _common as C
 from ufm_sym.claims import Evidence, Registry, VerifyContext
 from ufm_sym.model import Problem
+from ufm_sym_proofs import _common as C
 
 SETTINGS = (
     Problem("ce", K=3, n=2, lambda_W="5e-3", lambda_H="1e-2", lambda_b="1e-2"),
@@ -125,9 +125,9 @@ def lemma_c4_evidence(ctx: VerifyContext, loss: str, records: Any = None,
     """[13, Lemma C.4] / Prop. 4.1 at every hp critical point that meets the criterion
     (``records``: the default ones of ``loss``): its value is the global value (closed
     form), and no seeded random point of the same problem goes below that value."""
-    from proofs.landscape import classify_record
     from ufm_sym.closed_form import global_value
     from ufm_sym.highprec.evaluate import objective
+    from ufm_sym_proofs.landscape import classify_record
 
     pool = C.hp_records(ctx, loss) if records is None else records
     recs = [r for r in pool if classify_record(r, ctx).in_C1]
@@ -155,7 +155,7 @@ def lemma_c4_evidence(ctx: VerifyContext, loss: str, records: Any = None,
 
 
 def register(registry: Registry) -> None:
-    from proofs.geometry import G, H, W, lambda_H, lambda_W
+    from ufm_sym_proofs.geometry import G, H, W, lambda_H, lambda_W
 
     K, n = sp.symbols("K n", positive=True, integer=True)
     c = registry.claim(

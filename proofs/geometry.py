@@ -10,8 +10,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from proofs._common import derivation, worst_part
 from ufm_sym.symbolic.hypotheses import Hypothesis
+from ufm_sym_proofs._common import derivation, worst_part
 
 # ---------------------------------------------------------------- symbolic
 

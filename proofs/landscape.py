@@ -10,16 +10,16 @@ from typing import Any
 
 import mpmath
 
-from proofs import _common as C
-from proofs.geometry import (
+from ufm_sym.claims import Claim, Evidence, VerifyContext
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs.geometry import (
     MPDirection,
     mp_direction,
     paper_prediction,
     top_singular_pair,
     unit_null_vector,
 )
-from proofs.models import fd_tolerance
-from ufm_sym.claims import Claim, Evidence, VerifyContext
+from ufm_sym_proofs.models import fd_tolerance
 
 #: a critical point is in C2 when ||grad g|| exceeds sqrt(lW lH) by at least this
 C2_MARGIN = mpmath.mpf("1e-10")

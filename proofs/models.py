@@ -21,9 +21,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from proofs._common import derivation, float_to_mp_point, random_points
 from ufm_sym.claims import Evidence, Registry, VerifyContext
 from ufm_sym.model import Problem
+from ufm_sym_proofs._common import derivation, float_to_mp_point, random_points
 
 SYMBOLIC_SIZES: tuple[tuple[int, int], ...] = ((2, 1), (2, 2), (3, 1), (3, 2))
 #: central differences with Richardson extrapolation reach about 0.7 dps digits; the

@@ -14,17 +14,17 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from proofs import _common as C
-from proofs import geometry as Geo
-from proofs.landscape import (
+from ufm_sym.claims import Evidence, Registry, VerifyContext
+from ufm_sym.symbolic.expressions import HessianG
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs.landscape import (
     classify_record,
     curvature_evidence,
     direction_for_record,
     theorem_evidence,
 )
-from proofs.numeric_evidence import numeric_theorem_evidence
-from ufm_sym.claims import Evidence, Registry, VerifyContext
-from ufm_sym.symbolic.expressions import HessianG
+from ufm_sym_proofs.numeric_evidence import numeric_theorem_evidence
 
 LOSS = "ce"
 D = C.derivation()
@@ -125,7 +125,7 @@ def rank_evidence(ctx: VerifyContext, loss: str, bound: Any = None) -> Evidence:
 
 # --------------------------------------------------------------- registration
 def register(registry: Registry) -> None:
-    from proofs.numeric_evidence import numeric_residual_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
 
     recs = lambda ctx: C.hp_records(ctx, LOSS)  # noqa: E731
     Dsym = sp.MatrixSymbol("D", D.K, D.N)
@@ -229,7 +229,7 @@ def register(registry: Registry) -> None:
 
 
 def _register_landscape(registry: Registry) -> None:
-    from proofs.numeric_evidence import numeric_direction_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_direction_evidence
 
     recs = lambda ctx: C.hp_records(ctx, LOSS)  # noqa: E731
     thr = sp.sqrt(lw * lh)

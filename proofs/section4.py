@@ -23,13 +23,13 @@ from typing import Any
 
 import sympy as sp
 
-from proofs import _common as C
-from proofs import geometry as Geo
-from proofs import section4_points as P
 from ufm_sym.claims import Evidence, Registry, VerifyContext
 from ufm_sym.symbolic.expressions import HessianG, LossG
 from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_scalar
 from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs import section4_points as P
 
 LOSS = "mse"
 D = C.derivation()
@@ -435,7 +435,10 @@ def register(registry: Registry) -> None:
 
 
 def _register_claims(registry: Registry) -> None:
-    from proofs.numeric_evidence import numeric_direction_evidence, numeric_residual_evidence
+    from ufm_sym_proofs.numeric_evidence import (
+        numeric_direction_evidence,
+        numeric_residual_evidence,
+    )
 
     gnorm = GNORM
     rank = sp.Function("rank")
@@ -572,7 +575,7 @@ def _merge(e1: Evidence, e2: Evidence) -> Evidence:
 
 
 def _register_prop43(registry: Registry) -> None:
-    from proofs.numeric_evidence import numeric_residual_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
 
     E = W * H + b * ones_N.T - Y
     for which, stmt in ((11, sp.Eq(E * H.T + N * lw * W, sp.ZeroMatrix(K, d), evaluate=False)),
@@ -714,8 +717,8 @@ def _register_prop43(registry: Registry) -> None:
 
 
 def _register_theorem(registry: Registry) -> None:
-    from proofs.landscape import direction_for_record, theorem_evidence
-    from proofs.numeric_evidence import numeric_direction_evidence, numeric_theorem_evidence
+    from ufm_sym_proofs.landscape import direction_for_record, theorem_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_direction_evidence, numeric_theorem_evidence
 
     gnorm = GNORM
     wi, hi = W * e_i, (e_i.T * H)

@@ -29,10 +29,10 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from proofs import _common as C
-from proofs.geometry import paper_prediction
 from ufm_sym.claims import Evidence, VerifyContext
 from ufm_sym.model import Problem
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs.geometry import paper_prediction
 
 LOSS = "mse"
 
@@ -151,7 +151,7 @@ def records(ctx: VerifyContext) -> list[Any]:
 
 def c2_records(ctx: VerifyContext) -> list[Any]:
     """The points of C2 (||grad g|| > sqrt(lW lH) + 1e-10) among :func:`records`."""
-    from proofs.landscape import classify_record
+    from ufm_sym_proofs.landscape import classify_record
 
     return [r for r in records(ctx) if not classify_record(r, ctx).in_C1
             and not classify_record(r, ctx).undecided]
@@ -356,7 +356,7 @@ def null_records(ctx: VerifyContext) -> list[Any]:
 
 def residual_416(rot: Rotated) -> Any:
     """The worst of ||W a|| and ||H^T a|| over the null vectors a = V e_j, j > r."""
-    from proofs.geometry import null_parts
+    from ufm_sym_proofs.geometry import null_parts
 
     parts = [null_parts(rot.rec.point, col(rot.V, j)) for j in range(rot.r, rot.p.d)]
     return max((C.worst_part(q) for q in parts), default=mpmath.mpf(0))
@@ -365,7 +365,7 @@ def residual_416(rot: Rotated) -> Any:
 def _test_direction(rot: Rotated) -> tuple[Any, Any, Any, Any, Any]:
     """(a, u, v, s, u^T G v): a = 1.5 V e_d (a null vector), (u, v) the top singular
     pair of G."""
-    from proofs.geometry import top_singular_pair
+    from ufm_sym_proofs.geometry import top_singular_pair
 
     a = A_SCALE * col(rot.V, rot.p.d - 1)
     u, v, _ = top_singular_pair(rot.G)
@@ -516,7 +516,7 @@ def residual_432(rot: Rotated) -> Any:
 def residual_433(rec: Any, ctx: VerifyContext) -> Any:
     """At a point of C2: the top pair (u, v, sigma) of G has u^T G v = sigma and is
     orthogonal to the covered pairs (u perp u_i, v perp v_i)."""
-    from proofs.landscape import direction_for_record
+    from ufm_sym_proofs.landscape import direction_for_record
 
     rot = rotated(rec, ctx)
     dirn = direction_for_record(rec, ctx)
@@ -534,9 +534,9 @@ def case2_split_evidence(ctx: VerifyContext) -> Evidence:
     closed form of [12]), the largest singular value of G not covered by W exceeds
     sqrt(lW lH) by at least 1e-10; at every global minimizer none does (up to
     10^-(dps/2))."""
-    from proofs.landscape import C2_MARGIN, eq_margin
     from ufm_sym.closed_form import global_value
     from ufm_sym.highprec.linalg import spectral_norm
+    from ufm_sym_proofs.landscape import C2_MARGIN, eq_margin
 
     recs = records(ctx)
     bad = []
@@ -570,7 +570,7 @@ def case2_split_evidence(ctx: VerifyContext) -> Evidence:
 def parts_436(rec: Any, ctx: VerifyContext) -> dict[str, Any]:
     """The identities of the direction (4.36) at a point of C2, as named residuals
     (:func:`proofs.landscape.direction_parts`)."""
-    from proofs.landscape import direction_for_record, direction_parts
+    from ufm_sym_proofs.landscape import direction_for_record, direction_parts
 
     return direction_parts(rec.problem, rec.point, direction_for_record(rec, ctx))
 
@@ -604,8 +604,8 @@ def final_evidence(ctx: VerifyContext, scaling: Callable[[Any, Any], Any] = _qua
     """At every point of C2: hess f along (alpha u a^T, beta a v^T, 0), (alpha, beta) =
     ``scaling(lW, lH)`` (the paper's quarter powers), equals ``predicted(sigma, lW, lH)``
     and is below -1e-10."""
-    from proofs.landscape import certainly_negative, direction_for_record
     from ufm_sym.highprec.evaluate import hessian_form
+    from ufm_sym_proofs.landscape import certainly_negative, direction_for_record
 
     recs = c2_records(ctx)
     positive: list[str] = []
@@ -631,7 +631,7 @@ def final_evidence(ctx: VerifyContext, scaling: Callable[[Any, Any], Any] = _qua
 
 def split_evidence(ctx: VerifyContext) -> Evidence:
     """(4.1) decides every point, with a margin, and agrees with theory (is_global_min)."""
-    from proofs.landscape import classify_record
+    from ufm_sym_proofs.landscape import classify_record
 
     recs = records(ctx)
     bad = []
@@ -652,7 +652,7 @@ def split_evidence(ctx: VerifyContext) -> Evidence:
 def prop41_evidence(ctx: VerifyContext) -> Evidence:
     """Prop. 4.1 at every point meeting (4.1): f = f* (the closed form of [12]); no
     seeded random point goes below f* ([13, Lemma C.4] over the Section 4 points)."""
-    from proofs.cited import lemma_c4_evidence
+    from ufm_sym_proofs.cited import lemma_c4_evidence
 
     return lemma_c4_evidence(ctx, "mse", records(ctx), what="(4.1)")
 
@@ -661,7 +661,7 @@ def theorem_extra_evidence(ctx: VerifyContext) -> Evidence:
     """Theorem 1.2 at the critical points of :data:`EXTRA_SETTINGS` (the default ones are
     checked by :func:`proofs.landscape.theorem_evidence`): C1 and f = f* with lambda_min >=
     -1e-10, or C2 with negative curvature along (4.36) and lambda_min < -1e-10."""
-    from proofs.landscape import theorem_verdict
+    from ufm_sym_proofs.landscape import theorem_verdict
 
     default = {id(r) for r in C.hp_records(ctx, LOSS)}
     recs = [r for r in records(ctx) if id(r) not in default]
@@ -821,7 +821,7 @@ def extra_float_samples(ctx: VerifyContext) -> list[Any]:
 
 def float_rotated(ctx: VerifyContext) -> list[FloatRotated]:
     """The float64 samples and their normal forms (numpy SVD of W), memoised."""
-    from proofs.numeric_evidence import numeric_samples
+    from ufm_sym_proofs.numeric_evidence import numeric_samples
 
     def make() -> list[FloatRotated]:
         out = []
@@ -950,7 +950,7 @@ def float_evidence(ctx: VerifyContext, what: str,
 def numeric_prop41_evidence(ctx: VerifyContext) -> Evidence:
     """Prop. 4.1 at the float64 samples: every sample meeting (4.1) (up to the criterion
     tolerance) has f = f* (closed form), and every other one has f > f*."""
-    from proofs.numeric_evidence import numeric_samples
+    from ufm_sym_proofs.numeric_evidence import numeric_samples
 
     samples = numeric_samples(ctx, LOSS) + extra_float_samples(ctx)
     bad = []

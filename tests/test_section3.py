@@ -7,11 +7,11 @@ import mpmath
 import pytest
 import sympy as sp
 
-from proofs import _common as C
-from proofs import geometry as Geo
-from proofs import section3 as S3
-from proofs.landscape import curvature_evidence
 from ufm_sym.claims import Registry, VerifyContext, load_registry
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs import section3 as S3
+from ufm_sym_proofs.landscape import curvature_evidence
 
 SECTION3 = ["eq:1.3", "eq:1.5", "eq:1.6", "eq:1.7", "lem:C.4", "eq:3.1", "eq:3.2", "eq:3.3",
             "eq:3.4", "eq:3.5", "eq:3.6", "eq:3.7", "eq:3.8", "lem:3.1", "step:3.C", "eq:3.9",
@@ -149,14 +149,14 @@ def test_wrong_rank_bound_fails(ctx):
     # and the bound K - 1 itself is false for MSE: regime C minimizers have rank K
     assert not S3.rank_evidence(ctx, "mse", K - 1).passed
     # the same in float64
-    from proofs.numeric_evidence import numeric_residual_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
 
     assert numeric_residual_evidence(ctx, "ce", "rank_bound").passed
     assert not numeric_residual_evidence(ctx, "mse", "rank_bound").passed
 
 
 def test_numeric_wrong_balance_is_detected(ctx):
-    from proofs.numeric_evidence import numeric_samples
+    from ufm_sym_proofs.numeric_evidence import numeric_samples
 
     samples = numeric_samples(ctx, "ce")
     import numpy as np

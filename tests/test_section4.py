@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs import _common as C
-from proofs import section4 as S4
-from proofs import section4_points as P
 from ufm_sym.claims import Registry, VerifyContext, load_registry
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import section4 as S4
+from ufm_sym_proofs import section4_points as P
 
 #: every label of Section 4 that the issue lists, plus the theorem and the cited result
 PAPER_LABELS = (["ref:12", "prop:4.1", "eq:4.1", "prop:4.2", "prop:4.3", "asm:4.4",
@@ -84,7 +84,7 @@ def test_high_precision_runs_at_every_mse_critical_point(report, ctx):
 
 
 def test_numeric_evidence_has_many_samples():
-    from proofs.numeric_evidence import numeric_residual_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
 
     big = VerifyContext(numeric_samples=100)
     for ev in (P.float_evidence(big, "prop4.3"), P.float_evidence(big, "4.29"),

@@ -16,13 +16,13 @@ import mpmath
 import numpy as np
 import pytest
 
-import proofs.landscape as L
-from proofs import _common as C
-from proofs import cited as Cited
-from proofs import geometry as Geo
-from proofs import section3 as S3
-from proofs import section4_points as P
+import ufm_sym_proofs.landscape as L
 from ufm_sym.claims import VerifyContext, load_registry
+from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import cited as Cited
+from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs import section3 as S3
+from ufm_sym_proofs import section4_points as P
 
 #: a part is violated when it exceeds this (the violations below are of order 1e-2 to 1)
 VIOLATED = mpmath.mpf("1e-6")

@@ -40,7 +40,7 @@ contains tol, margin, dps, digits, seed, samples; the tolerance argument of
 division of a residual by its scale.
 
 Each worker owns a copy of the tree (``ufm_sym/``, ``proofs/``, ``tests/``,
-``pyproject.toml``); the entry points of the installed package resolve ``proofs.*`` by
+``pyproject.toml``); the entry points of the installed package resolve ``ufm_sym_proofs.*`` by
 module name, so with the copy first on ``PYTHONPATH`` the copy's (mutated) modules win
 (the runner asserts it).  The claims whose checks use the mutated function run first, so
 most mutants die within seconds; a survivor runs every check that can see the change
@@ -521,7 +521,7 @@ RUNNER = textwrap.dedent(r'''
         sys.exit(0)
     t0 = time.perf_counter()
     try:
-        import proofs
+        import ufm_sym_proofs as proofs
         from ufm_sym.claims import VerifyContext, load_registry
         here = os.path.realpath(cfg["root"])
         if not os.path.realpath(proofs.__file__).startswith(here):
@@ -562,7 +562,7 @@ RUNNER = textwrap.dedent(r'''
     checks = [(c, level, fn) for c in claims for level, fn in c.checks
               if (not levels or level in levels)
               and (modules is None or getattr(fn, "__module__", None) in modules
-                   or not str(getattr(fn, "__module__", "")).startswith("proofs"))]
+                   or not str(getattr(fn, "__module__", "")).startswith("ufm_sym_proofs"))]
     order = sorted(range(len(checks)), key=lambda i: (
         rank(checks[i][2]), costs.get(checks[i][0].label + "|" + checks[i][1], 1.0), i))
     ctx = VerifyContext(dps=cfg["dps"], seed=cfg["seed"], numeric_samples=cfg["samples"])
@@ -610,6 +610,9 @@ def make_copy(root: Path = ROOT, dest: Path | None = None) -> Path:
             shutil.copytree(src, dest / item, ignore=ignore)
         elif src.is_file():
             shutil.copy2(src, dest / item)
+    # the proofs install as ``ufm_sym_proofs`` (mapped from proofs/): the copy answers to
+    # that name through a link, so a mutated proofs/x.py is what the runner imports
+    (dest / "ufm_sym_proofs").symlink_to("proofs", target_is_directory=True)
     return dest
 
 
@@ -667,18 +670,19 @@ def dependent_modules(file: str, root: Path = ROOT) -> list[str] | None:
         return None
     graph: dict[str, set[str]] = {}
     for path in sorted((root / "proofs").glob("*.py")):
-        name = "proofs." + path.stem
+        name = "ufm_sym_proofs." + path.stem
         deps: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module == "proofs":
-                    deps.update(f"proofs.{a.name}" for a in node.names)
-                elif node.module.startswith("proofs."):
+                if node.module == "ufm_sym_proofs":
+                    deps.update(f"ufm_sym_proofs.{a.name}" for a in node.names)
+                elif node.module.startswith("ufm_sym_proofs."):
                     deps.add(node.module)
             elif isinstance(node, ast.Import):
-                deps.update(a.name for a in node.names if a.name.startswith("proofs."))
+                deps.update(a.name for a in node.names
+                            if a.name.startswith("ufm_sym_proofs."))
         graph[name] = deps
-    target = "proofs." + Path(file).stem
+    target = "ufm_sym_proofs." + Path(file).stem
     out = {target}
     changed = True
     while changed:

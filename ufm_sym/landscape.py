@@ -59,7 +59,6 @@ eigenvalues are proved for the computed Hessian (up to a stated rounding allowan
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,7 +66,9 @@ from typing import Any
 
 import mpmath
 
+from ufm_sym.certify.inertia import EIG_METHODS, Spectrum, certify_inertia, hessian_spectrum
 from ufm_sym.closed_form import global_value, regime
+from ufm_sym.highprec.eig import refined_symmetric_eig
 from ufm_sym.highprec.evaluate import (
     Point,
     grad_g,
@@ -113,7 +114,6 @@ SLACK_DIGITS = 5
 """Digits of slack between the precision of a point and its margin."""
 FLOAT_DIGITS = 15
 """A point is judged at no fewer digits than float64 carries."""
-EIG_METHODS: tuple[str, ...] = ("refined", "mpmath")
 
 
 # ----------------------------------------------------------------- precision
@@ -246,30 +246,6 @@ class EscapeDirection:
 
 
 @dataclass(frozen=True)
-class Spectrum:
-    """Eigenvalues of the Hessian matrix and their signs at the margin.
-
-    ``negative``: eigenvalues ``< -margin``; ``near_zero``: in ``[-margin, margin]``;
-    ``positive``: ``> margin``.  ``certified`` is True when ball arithmetic proved
-    these counts (:func:`certify_inertia`); ``error_bound`` bounds the distance from
-    each reported eigenvalue to the spectrum (largest Gershgorin radius).
-    """
-
-    size: int
-    eigenvalues: tuple[Any, ...] = field(repr=False)
-    smallest: Any
-    negative: int
-    near_zero: int
-    positive: int
-    margin: Any
-    certified: bool
-    certificate: str
-    error_bound: Any
-    method: str
-    seconds: float
-
-
-@dataclass(frozen=True)
 class Classification:
     """The outcome of :func:`classify` (fields not computed are ``None``)."""
 
@@ -303,246 +279,6 @@ class Classification:
     def summary(self) -> str:
         """A short human-readable report (several lines, ending in a newline)."""
         return _classification_summary(self)
-
-
-# ------------------------------------------------------------ eigenvalues
-def _flint() -> Any:
-    try:
-        import flint
-    except ImportError as exc:  # pragma: no cover - python-flint is installed here
-        raise ImportError("the refined eigenvalue method needs python-flint "
-                          "(pip install python-flint)") from exc
-    return flint
-
-
-def _arb_to_mpf(x: Any) -> Any:
-    return mpmath.mpf(tuple(int(t) for t in x.mid().man_exp()))
-
-
-def _bits(dps: int) -> int:
-    return int(math.ceil(dps * math.log2(10))) + 64
-
-
-def refined_symmetric_eig(A: Any, dps: int, max_iter: int = 8
-                          ) -> tuple[list[Any], Any, dict[str, Any]]:
-    """Eigenvalues (ascending, ``mpf``) and eigenvectors of a symmetric matrix at
-    ``dps`` digits: float64 ``numpy.linalg.eigh``, then the Ogita-Aishima iteration
-    (Japan J. Indust. Appl. Math. 35, 2018), whose every step is four python-flint
-    matrix products::
-
-        R = I - X^T X,  S = X^T A X,  l_i = S_ii / (1 - R_ii),
-        E_ij = (S_ij + l_j R_ij) / (l_j - l_i)   (|l_i - l_j| > delta),  R_ij / 2  (else),
-        X <- X + X E
-
-    Eigenvalues closer than ``delta = 2 (||S - diag l|| + ||A|| ||R||)`` form a cluster
-    whose invariant subspace (not its basis) is refined; their values are still
-    the Rayleigh quotients, within the cluster's width.  Quadratic convergence:
-    ``1e-16 -> 1e-32 -> 1e-64``.  Returns ``(eigenvalues, X, info)`` with ``X`` the
-    eigenvectors (an ``arb_mat``, exact midpoints, columns in the order of the
-    eigenvalues) and ``info`` (``iterations``, ``converged``, ``S`` and ``G``: the
-    ball products ``X^T A X`` and ``X^T X`` of the last step, for certification).
-
-    >>> import mpmath
-    >>> with mpmath.workdps(40):
-    ...     A = mpmath.matrix([[2, 1, 0], [1, 2, 0], [0, 0, 1]])
-    ...     E, X, info = refined_symmetric_eig(A, dps=40)
-    ...     [mpmath.nstr(e, 30) for e in E], info["converged"]
-    (['1.0', '1.0', '3.0'], True)
-    """
-    import numpy as np
-
-    flint = _flint()
-    with working_precision(dps):
-        A = A if isinstance(A, mpmath.matrix) else mpmath.matrix(A)
-        P = A.rows
-        entries = [[A[i, j] for j in range(P)] for i in range(P)]
-        Af = np.array([[float(x) for x in row] for row in entries])
-    Af = (Af + Af.T) / 2
-    w, V = np.linalg.eigh(Af)
-    order = np.argsort(w)
-    V = V[:, order]
-    norm_A = float(max(1e-300, np.abs(w).max() if P else 1.0))
-    bits = _bits(dps)
-    target = 10.0 ** -(dps + 2)
-    info: dict[str, Any] = {"iterations": 0, "converged": False}
-    with flint.ctx.workprec(bits):
-        Am = flint.arb_mat(entries)
-        X = flint.arb_mat(V.tolist())
-        one = flint.arb(1)
-        for it in range(max_iter + 1):
-            # early steps need far fewer bits: the error squares at each step
-            step_bits = min(bits, 53 * 2 ** (it + 1) + 64)
-            with flint.ctx.workprec(step_bits):
-                AX = Am * X
-                Xt = X.transpose()
-                S_ball = Xt * AX
-                G_ball = Xt * X
-            S = S_ball.mid().tolist()
-            G = G_ball.mid().tolist()
-            lam = [S[i][i] / G[i][i] for i in range(P)]
-            lamf = [float(x) for x in lam]
-            Sf = [[float(x) for x in row] for row in S]
-            Rf = [[(1.0 if i == j else 0.0) - float(G[i][j]) for j in range(P)]
-                  for i in range(P)]
-            off_S = math.sqrt(sum(Sf[i][j] ** 2 for i in range(P) for j in range(P)
-                                  if i != j) + sum((Sf[i][i] * Rf[i][i]) ** 2
-                                                   for i in range(P)))
-            norm_R = math.sqrt(sum(x * x for row in Rf for x in row))
-            delta = 2 * (off_S + norm_A * norm_R)
-            # convergence: orthonormal, and off-diagonal only inside clusters
-            cross = max((abs(Sf[i][j]) for i in range(P) for j in range(P)
-                         if i != j and abs(lamf[i] - lamf[j]) > delta), default=0.0)
-            done = (step_bits == bits and norm_R <= target
-                    and cross <= target * norm_A)
-            if done or it == max_iter:
-                info.update(iterations=it, converged=done, S=S_ball, G=G_ball,
-                            delta=delta, bits=bits)
-                break
-            E = [[None] * P for _ in range(P)]
-            for i in range(P):
-                Si, Gi = S[i], G[i]
-                for j in range(P):
-                    Rij = one - Gi[j] if i == j else -Gi[j]
-                    if i == j or abs(lamf[j] - lamf[i]) <= delta:
-                        E[i][j] = Rij / 2
-                    else:
-                        E[i][j] = (Si[j] + lam[j] * Rij) / (lam[j] - lam[i])
-            with flint.ctx.workprec(step_bits):
-                X = (X + X * flint.arb_mat(E).mid()).mid()
-        order2 = sorted(range(P), key=lambda k: lamf[k])
-        with working_precision(dps):
-            eigs = [_arb_to_mpf(lam[k]) for k in order2]
-        if order2 != list(range(P)):
-            cols = X.tolist()
-            X = flint.arb_mat([[cols[i][k] for k in order2] for i in range(P)])
-            S_l, G_l = info["S"].tolist(), info["G"].tolist()
-            info["S"] = flint.arb_mat([[S_l[a][b] for b in order2] for a in order2])
-            info["G"] = flint.arb_mat([[G_l[a][b] for b in order2] for a in order2])
-    return eigs, X, info
-
-
-def certify_inertia(S: Any, G: Any, mus: Sequence[Any], allowance: Any, dps: int
-                    ) -> tuple[list[int] | None, Any, str]:
-    """Count the eigenvalues of ``A`` below each ``mu`` from ball products
-    ``S = X^T A X`` and ``G = X^T X`` (``X`` approximate eigenvectors).
-
-    ``X^T (A - mu I) X = S - mu G`` has the inertia of ``A - mu I`` when ``X`` is
-    nonsingular (Sylvester's law; proved by ``||I - G||_F < 1``).  Its Gershgorin
-    intervals (radius: off-diagonal row sum, plus ``allowance`` for the rounding of
-    ``A`` itself) that lie left of 0 are then exactly its negative eigenvalues,
-    provided no interval contains 0.  Returns ``(counts or None, largest radius,
-    explanation)``.
-
-    >>> import flint
-    >>> S = flint.arb_mat([[-1, 0], [0, 2]]); G = flint.arb_mat([[1, 0], [0, 1]])
-    >>> certify_inertia(S, G, [mpmath.mpf(0), mpmath.mpf(3)], 0, dps=30)[0]
-    [1, 2]
-    """
-    flint = _flint()
-    P = S.nrows()
-    with flint.ctx.workprec(_bits(dps)):
-        Sl, Gl = S.tolist(), G.tolist()
-        allow = flint.arb(allowance)
-        off_G = flint.arb(0)
-        for i in range(P):
-            for j in range(P):
-                d = Gl[i][j] - (1 if i == j else 0)
-                off_G += d * d
-        if not off_G.upper() < 1:
-            return None, None, "not certified: the eigenvector matrix is not provably " \
-                               "nonsingular"
-        rS = []
-        rG = []
-        for i in range(P):
-            rs = flint.arb(0)
-            rg = flint.arb(0)
-            for j in range(P):
-                if i != j:
-                    rs += Sl[i][j].abs_upper()
-                    rg += Gl[i][j].abs_upper()
-            rS.append(rs)
-            rG.append(rg)
-        counts: list[int] = []
-        worst = flint.arb(0)
-        for mu in mus:
-            m = flint.arb(mu)
-            below = 0
-            for i in range(P):
-                c = Sl[i][i] - m * Gl[i][i]
-                r = (rS[i] + abs(m) * rG[i] + allow).upper()
-                if (r > worst.upper()) is True:
-                    worst = flint.arb(r)
-                lo, hi = (c - r).lower(), (c + r).upper()
-                if hi < 0:
-                    below += 1
-                elif not lo > 0:
-                    return None, _arb_to_mpf(worst), (
-                        f"not certified: a Gershgorin interval of X^T (A - mu I) X "
-                        f"contains 0 at mu = {mpmath.nstr(mu, 3)}")
-            counts.append(below)
-        with working_precision(dps):
-            rad = _arb_to_mpf(worst)
-        return counts, rad, ("certified: Sylvester inertia of X^T (A - mu I) X with "
-                             "Gershgorin discs (python-flint ball arithmetic) at "
-                             "mu = -margin and +margin")
-
-
-def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> Spectrum:
-    """Eigenvalues of the symmetric Hessian matrix ``A`` and their signs at ``margin``.
-
-    ``method``: ``"refined"`` (default; :func:`refined_symmetric_eig`) or ``"mpmath"``
-    (``mpmath.eigsy``, the slow dense baseline).  Both are certified by
-    :func:`certify_inertia` with an allowance of ``P * 10^-(dps - 3) * max |A_ij|`` for
-    the rounding of ``A``'s entries.
-
-    >>> import mpmath
-    >>> with mpmath.workdps(30):
-    ...     s = hessian_spectrum(mpmath.matrix([[-1, 0, 0], [0, 0, 0], [0, 0, 2]]),
-    ...                          mpmath.mpf(10) ** -20, dps=30)
-    >>> s.negative, s.near_zero, s.positive, s.certified, mpmath.nstr(s.smallest, 5)
-    (1, 1, 1, True, '-1.0')
-    """
-    if method not in EIG_METHODS:
-        raise UFMInputError(f"eig_method: unknown method {method!r} "
-                            f"(expected one of: {', '.join(EIG_METHODS)})")
-    flint = _flint()
-    t0 = time.perf_counter()
-    with working_precision(dps):
-        A = A if isinstance(A, mpmath.matrix) else mpmath.matrix(A)
-        P = A.rows
-        margin = mpmath.mpf(margin)
-        max_entry = max((abs(A[i, j]) for i in range(P) for j in range(P)),
-                        default=mpmath.mpf(0))
-        allowance = P * mpmath.mpf(10) ** (-(dps - 3)) * max(max_entry, 1)
-        if method == "refined":
-            eigs, _, info = refined_symmetric_eig(A, dps)
-            S, G = info["S"], info["G"]
-            label = (f"refined (float64 eigh + {info['iterations']} Ogita-Aishima steps, "
-                     f"python-flint)")
-            if not info["converged"]:
-                label += ", not fully converged"
-        else:
-            E, Q = mpmath.eigsy(A)
-            eigs = [E[i] for i in range(P)]
-            with flint.ctx.workprec(_bits(dps)):
-                X = flint.arb_mat([[Q[i, k] for k in range(P)] for i in range(P)])
-                Am = flint.arb_mat([[A[i, j] for j in range(P)] for i in range(P)])
-                Xt = X.transpose()
-                S, G = Xt * (Am * X), Xt * X
-            label = "mpmath.eigsy (dense Jacobi/QL)"
-        counts, radius, cert = certify_inertia(S, G, [-margin, margin], allowance, dps)
-        if counts is not None:
-            neg, below_plus = counts
-            zero = below_plus - neg
-        else:
-            neg = sum(1 for e in eigs if e < -margin)
-            zero = sum(1 for e in eigs if -margin <= e <= margin)
-            radius = radius if radius is not None else mpmath.mpf("nan")
-        return Spectrum(size=P, eigenvalues=tuple(eigs), smallest=eigs[0] if eigs else None,
-                        negative=neg, near_zero=zero, positive=P - neg - zero,
-                        margin=margin, certified=counts is not None, certificate=cert,
-                        error_bound=radius, method=label,
-                        seconds=time.perf_counter() - t0)
 
 
 # ---------------------------------------------------------------- escape

@@ -1,0 +1,36 @@
+"""The package list of pyproject.toml covers every package folder, and the proofs
+install under their own import name (``ufm_sym_proofs``), not as a top-level ``proofs``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_every_package_folder_is_listed() -> None:
+    listed = set(_config()["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "ufm_sym").rglob("__init__.py")
+             if "__pycache__" not in p.parts}
+    assert found - listed == set(), f"package folders missing from pyproject: {found - listed}"
+    assert "ufm_sym_proofs" in listed
+
+
+def test_proofs_install_under_a_project_name() -> None:
+    cfg = _config()
+    assert cfg["tool"]["setuptools"]["package-dir"] == {"ufm_sym_proofs": "proofs"}
+    assert "proofs" not in cfg["tool"]["setuptools"]["packages"]
+    targets = cfg["project"]["entry-points"]["ufm_sym.proofs"].values()
+    assert targets and all(t.startswith("ufm_sym_proofs.") for t in targets)
+
+
+def test_proofs_import_by_their_name() -> None:
+    import ufm_sym_proofs.section3 as s3
+
+    assert Path(s3.__file__).resolve().parent == ROOT / "proofs"

@@ -163,9 +163,9 @@ def register(registry: Registry) -> None:
         uses=("eq:1.3",),
         statement=sp.Symbol(r"\|\mathbf{w}^{\star 1}\|=\cdots=\|\mathbf{w}^{\star K}\|,\ "
                             r"\mathbf{b}^\star=b^\star\mathbf{1}_K"))
-    c.check("high-precision")(lambda ctx: _minimizer_evidence(ctx, eq15_residual,
+    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(ctx, eq15_residual,
                                                               "row-norm spread, ||b - b 1||"))
-    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq15_residual,
+    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(ctx, eq15_residual,
                                                                "row-norm spread, ||b - b 1||"))
     hk, wk = sp.MatrixSymbol("h_{k,i}", W.shape[1], 1), sp.MatrixSymbol("w^k", 1, W.shape[1])
     c = registry.claim(
@@ -174,8 +174,8 @@ def register(registry: Registry) -> None:
         statement=sp.Eq(hk, sp.sqrt(lambda_W / (n * lambda_H)) * wk.T, evaluate=False))
     eq16 = partial(eq16_residual, statement=c.statement)
     what16 = "the worst of ||h_ki - sqrt(lW/(n lH)) w^k|| (the statement) and ||mean_k h_ki||"
-    c.check("high-precision")(lambda ctx: _minimizer_evidence(ctx, eq16, what16))
-    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq16, what16))
+    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(ctx, eq16, what16))
+    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(ctx, eq16, what16))
     Kd = W.shape[0]
     c = registry.claim(
         "eq:1.7", "[13]: W*^T is a K-simplex ETF", cited=True, section="1", uses=("eq:1.3",),
@@ -184,14 +184,14 @@ def register(registry: Registry) -> None:
                         evaluate=False))
     eq17 = partial(eq17_residual, statement=c.statement)
     what17 = "||W W^T / ||w||^2 - K/(K-1) (I - 11^T/K)|| (the statement)"
-    c.check("high-precision")(lambda ctx: _minimizer_evidence(ctx, eq17, what17))
-    c.check("numeric")(lambda ctx: _numeric_minimizer_evidence(ctx, eq17, what17))
+    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(ctx, eq17, what17))
+    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(ctx, eq17, what17))
     c = registry.claim(
         "lem:C.4", "[13, Lemma C.4]: ||grad g(R)|| <= sqrt(lW lH) at a critical point "
         "implies a global minimizer", cited=True, section="3", uses=("eq:1.3", "eq:1.4"),
         statement=sp.Le(sp.Symbol(r"\|\nabla g(\mathbf{R})\|"), sp.sqrt(lambda_W * lambda_H),
                         evaluate=False))
-    c.check("high-precision")(lambda ctx: _both(ctx))
+    c.check("high-precision")(lambda claim, ctx: _both(ctx))
     _ = G, H  # the statement's symbols come from the shared geometry module
 
 

@@ -172,6 +172,6 @@ def register(registry: Registry) -> None:
                 ("Hessian bilinear form d^2/dt^2 f(X + t D) at t = 0", D.hessian_form),
             ],
         )
-        claim.check("symbolic")(lambda ctx, loss=loss: symbolic_cross_check(loss))
-        claim.check("high-precision")(lambda ctx, loss=loss: high_precision_fd(ctx, loss))
-        claim.check("numeric")(lambda ctx, loss=loss: float64_leg(ctx, loss))
+        claim.check("symbolic")(lambda claim, ctx, loss=loss: symbolic_cross_check(loss))
+        claim.check("high-precision")(lambda claim, ctx, loss=loss: high_precision_fd(ctx, loss))
+        claim.check("numeric")(lambda claim, ctx, loss=loss: float64_leg(ctx, loss))

@@ -14,7 +14,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from ufm_sym.claims import Evidence, Registry, VerifyContext
+from ufm_sym.claims import Claim, Evidence, Registry, VerifyContext
 from ufm_sym.symbolic.expressions import HessianG
 from ufm_sym_proofs import _common as C
 from ufm_sym_proofs import geometry as Geo
@@ -134,18 +134,18 @@ def register(registry: Registry) -> None:
         "eq:3.1", "g is convex: grad g = (softmax(R) - Y)/N, hess g >= 0", uses=("eq:1.3",),
         section="3", statement=sp.GreaterThan(HessianG(Dsym), 0, evaluate=False),
         derivation=[("f as g of R plus the penalties", D.objective)])
-    c.check("symbolic")(lambda ctx: convexity_symbolic())
-    c.check("high-precision")(convexity_high_precision)
+    c.check("symbolic")(lambda claim, ctx: convexity_symbolic())
+    c.check("high-precision")(lambda claim, ctx: convexity_high_precision(ctx))
 
     c = registry.claim(
         "eq:3.2", "critical-point equation in W", uses=("eq:1.3",), section="3",
         statement=sp.Eq(D.grad_W, sp.ZeroMatrix(D.K, D.d), evaluate=False),
         derivation=[("derived gradient in W", D.grad_W)])
-    c.check("symbolic")(lambda ctx: C.identity_evidence(
+    c.check("symbolic")(lambda claim, ctx: C.identity_evidence(
         D.grad_W, G * H.T + lw * W, "derived df/dW = grad g(R) H^T + lambda_W W"))
-    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+    c.check("high-precision")(lambda c, ctx: C.statement_evidence(
         ctx, c, recs(ctx), "||df/dW|| (the derived gradient) at refined critical points"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "gradient"))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "gradient"))
 
     c = registry.claim(
         "eq:3.3", "critical-point equations in H and b", uses=("eq:1.3",), section="3",
@@ -154,16 +154,16 @@ def register(registry: Registry) -> None:
         derivation=[("derived gradient in H", D.grad_H), ("derived gradient in b", D.grad_b)])
 
     @c.check("symbolic")
-    def _(ctx: VerifyContext) -> Evidence:
+    def _(claim: Claim, ctx: VerifyContext) -> Evidence:
         e1 = C.identity_evidence(D.grad_H, W.T * G + lh * H, "")
         e2 = C.identity_evidence(D.grad_b, G * ones_N + lb * b, "")
         return Evidence.exact("symbolic", e1.passed and e2.passed,
                               "derived df/dH = W^T grad g + lambda_H H and "
                               "df/db = grad g 1_N + lambda_b b")
 
-    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+    c.check("high-precision")(lambda c, ctx: C.statement_evidence(
         ctx, c, recs(ctx), "||df/dH|| and ||df/db|| (derived) at refined critical points"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "gradient"))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "gradient"))
 
     c = registry.claim(
         "eq:3.4", "balance lambda_W W^T W = lambda_H H H^T", uses=("eq:3.2", "eq:3.3"),
@@ -171,12 +171,12 @@ def register(registry: Registry) -> None:
         derivation=[("left-multiply (3.2) by W^T, right-multiply (3.3) by H^T, subtract",
                      sp.Eq(lw * W.T * W - lh * H * H.T, W.T * D.grad_W - D.grad_H * H.T,
                            evaluate=False))])
-    c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
+    c.check("symbolic")(lambda c, ctx: C.derivation_evidence(
         c, "lambda_W W^T W - lambda_H H H^T == W^T (df/dW) - (df/dH) H^T with the derived "
         "gradient (the derivation step)"))
-    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+    c.check("high-precision")(lambda c, ctx: C.statement_evidence(
         ctx, c, recs(ctx), "||lambda_W W^T W - lambda_H H H^T||"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "balance"))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "balance"))
 
     a = Geo.a
     c = registry.claim(
@@ -185,17 +185,17 @@ def register(registry: Registry) -> None:
         derivation=[("for every a: the kernels of W and H^T agree at critical points",
                      sp.Eq(lw * (a.T * W.T * W * a) - lh * (a.T * H * H.T * a),
                            a.T * (W.T * D.grad_W - D.grad_H * H.T) * a, evaluate=False))])
-    c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
+    c.check("symbolic")(lambda c, ctx: C.derivation_evidence(
         c, "lambda_W ||W a||^2 - lambda_H ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a, so "
         "ker W = ker H^T at critical points and rank W = rank H (both have d columns)"))
-    c.check("high-precision")(lambda ctx: rank_evidence(ctx, LOSS, None))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+    c.check("high-precision")(lambda claim, ctx: rank_evidence(ctx, LOSS, None))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
 
     c = registry.claim(
         "eq:3.6", "1_K^T grad g(R) = 0", uses=("eq:3.1",), section="3",
         statement=sp.Eq(ones_K.T * G, sp.ZeroMatrix(1, D.N), evaluate=False))
-    c.check("symbolic")(lambda ctx: column_sums_symbolic())
-    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+    c.check("symbolic")(lambda claim, ctx: column_sums_symbolic())
+    c.check("high-precision")(lambda c, ctx: C.statement_evidence(
         ctx, c, recs(ctx), "max |1_K^T grad g(R)|"))
 
     c = registry.claim(
@@ -204,26 +204,26 @@ def register(registry: Registry) -> None:
         derivation=[("left-multiply (3.2) by 1_K^T",
                      sp.Eq(lw * ones_K.T * W, ones_K.T * D.grad_W - (ones_K.T * G) * H.T,
                            evaluate=False))])
-    c.check("symbolic")(lambda ctx, c=c: C.derivation_evidence(
+    c.check("symbolic")(lambda c, ctx: C.derivation_evidence(
         c, "lambda_W 1^T W == 1^T (df/dW) - (1^T grad g) H^T with the derived gradient; "
         "both terms on the right vanish at critical points by (3.2) and (3.6)"))
     # for CE 1_K^T grad g = 0 at every point ((3.6)), so the statement is lambda_W 1_K^T W = 0
-    c.check("high-precision")(lambda ctx, c=c: C.statement_evidence(
+    c.check("high-precision")(lambda c, ctx: C.statement_evidence(
         ctx, c, recs(ctx), "||lambda_W 1_K^T W + 1_K^T grad g H^T|| (= lambda_W ||1_K^T W||)"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "ones_W"))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "ones_W"))
 
     c = registry.claim(
         "eq:3.8", "rank W = rank H <= K - 1", uses=("eq:3.5", "eq:3.7"), section="3",
         statement=sp.Le(sp.Function("rank")(W), D.K - 1, evaluate=False))
-    c.check("high-precision")(lambda ctx, c=c: rank_evidence(ctx, LOSS, c.statement.rhs))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_bound"))
+    c.check("high-precision")(lambda c, ctx: rank_evidence(ctx, LOSS, c.statement.rhs))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_bound"))
 
     c = registry.claim(
         "lem:3.1", "Lemma 3.1: any critical point has rank W = rank H <= K - 1",
         uses=("eq:3.4", "eq:3.5", "eq:3.7", "eq:3.8"), kind="lemma", section="3",
         statement=sp.Le(sp.Function("rank")(W), D.K - 1, evaluate=False))
-    c.check("high-precision")(lambda ctx, c=c: rank_evidence(ctx, LOSS, c.statement.rhs))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_bound"))
+    c.check("high-precision")(lambda c, ctx: rank_evidence(ctx, LOSS, c.statement.rhs))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_bound"))
 
     _register_landscape(registry)
 
@@ -239,8 +239,8 @@ def _register_landscape(registry: Registry) -> None:
         "step:3.C", "C = C1 u C2: the spectral criterion splits the critical points",
         uses=("lem:C.4",), kind="step", section="3",
         statement=[sp.Le(gnorm, thr, evaluate=False), sp.Gt(gnorm, thr, evaluate=False)])
-    c.check("high-precision")(lambda ctx: classify_evidence(ctx, LOSS))
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "split"))
+    c.check("high-precision")(lambda claim, ctx: classify_evidence(ctx, LOSS))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "split"))
 
     c = registry.claim(
         "eq:3.9", "the Hessian bilinear form", uses=("eq:1.3",), section="3",
@@ -249,21 +249,21 @@ def _register_landscape(registry: Registry) -> None:
     expected = (HessianG(D.first_order_change) + 2 * sp.Trace(G.T * D.D_W * D.D_H)
                 + lw * sp.Trace(D.D_W.T * D.D_W) + lh * sp.Trace(D.D_H.T * D.D_H)
                 + lb * sp.Trace(D.D_b.T * D.D_b))
-    c.check("symbolic")(lambda ctx: C.identity_evidence(
+    c.check("symbolic")(lambda claim, ctx: C.identity_evidence(
         D.hessian_form, expected,
         "d^2/dt^2 f(X + t Delta) at t = 0 (expansion in t) == hess g[D1, D1] + "
         "2 <G, D_W D_H> + the three penalty terms"))
-    c.check("high-precision")(lambda ctx: curvature_evidence(ctx, LOSS, "fd"))
+    c.check("high-precision")(lambda claim, ctx: curvature_evidence(ctx, LOSS, "fd"))
 
     c = registry.claim(
         "step:3.a", "a unit a with W a = 0 and H^T a = 0", uses=("lem:3.1", "eq:3.4"),
         kind="step", section="3",
         statement=[sp.Eq(W * Geo.a, sp.ZeroMatrix(D.K, 1), evaluate=False),
                    sp.Eq(H.T * Geo.a, sp.ZeroMatrix(D.N, 1), evaluate=False)])
-    c.check("high-precision")(lambda ctx: C.hp_evidence(
+    c.check("high-precision")(lambda claim, ctx: C.hp_evidence(
         ctx, recs(ctx), lambda r: direction_for_record(r, ctx).null_residual,
         "max(||W a||, ||H^T a||) for a unit a from the SVD of W"))
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "null"))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "null"))
 
     dirn = Geo.direction()
     hyps = Geo.null_hypotheses()
@@ -275,7 +275,7 @@ def _register_landscape(registry: Registry) -> None:
         hypotheses=tuple(h.equation for h in hyps))
 
     @c.check("symbolic")
-    def _(ctx: VerifyContext) -> Evidence:
+    def _(claim: Claim, ctx: VerifyContext) -> Evidence:
         checks = [
             C.reduction_evidence(D1, hyps, sp.ZeroMatrix(D.K, D.N), "D1", matrix=True),
             C.reduction_evidence(dirn["D_W"] * dirn["D_H"], hyps, -Geo.u * Geo.v.T,
@@ -292,15 +292,15 @@ def _register_landscape(registry: Registry) -> None:
                               "sqrt(lambda_W lambda_H)" + ("" if ok else "; " + "; ".join(
                                   e.detail for e in checks if not e.passed)))
 
-    c.check("high-precision")(lambda ctx: curvature_evidence(ctx, LOSS, "direction"))
+    c.check("high-precision")(lambda claim, ctx: curvature_evidence(ctx, LOSS, "direction"))
 
     c = registry.claim(
         "eq:3.11", "hess g vanishes along the direction", uses=("eq:3.10", "eq:3.9"),
         section="3", statement=sp.Eq(HessianG(D1), 0, evaluate=False))
-    c.check("symbolic")(lambda ctx: C.reduction_evidence(
+    c.check("symbolic")(lambda claim, ctx: C.reduction_evidence(
         Geo.along(HessianG(D.first_order_change), dirn), hyps, 0,
         "hess g[D1, D1] along (3.10), D1 reduced to 0 under the hypotheses"))
-    c.check("high-precision")(lambda ctx: curvature_evidence(ctx, LOSS, "hess_g"))
+    c.check("high-precision")(lambda claim, ctx: curvature_evidence(ctx, LOSS, "hess_g"))
 
     form = Geo.along(D.hessian_form, dirn)
     c = registry.claim(
@@ -311,7 +311,7 @@ def _register_landscape(registry: Registry) -> None:
     final = c
 
     @c.check("symbolic")
-    def _(ctx: VerifyContext) -> Evidence:
+    def _(claim: Claim, ctx: VerifyContext) -> Evidence:
         predicted = final.statement.rhs
         ev = C.reduction_evidence(form, hyps, predicted, "derived Hessian form along (3.10)")
         negative = Geo.negative_past_threshold(predicted)
@@ -319,8 +319,8 @@ def _register_landscape(registry: Registry) -> None:
                               ev.detail + "; with sigma = sqrt(lambda_W lambda_H) + epsilon, "
                               f"epsilon > 0, it is negative: {negative}")
 
-    c.check("high-precision")(lambda ctx: curvature_evidence(ctx, LOSS, "curvature"))
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
+    c.check("high-precision")(lambda claim, ctx: curvature_evidence(ctx, LOSS, "curvature"))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
 
     c = registry.claim(
         "thm:1.1", "Theorem 1.1: CE with d = K is strict saddle, no spurious local minima",
@@ -328,8 +328,8 @@ def _register_landscape(registry: Registry) -> None:
         kind="theorem", section="1",
         statement=sp.Symbol(r"\text{every critical point is a global minimizer or has "
                             r"}\lambda_{\min}(\nabla^2 f)<0"))
-    c.check("high-precision")(lambda ctx: theorem_evidence(ctx, LOSS, c))
-    c.check("numeric")(lambda ctx: numeric_theorem_evidence(ctx, LOSS, c))
+    c.check("high-precision")(lambda claim, ctx: theorem_evidence(ctx, LOSS, c))
+    c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, c))
 
 
 def classify_evidence(ctx: VerifyContext, loss: str) -> Evidence:

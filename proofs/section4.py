@@ -23,7 +23,7 @@ from typing import Any
 
 import sympy as sp
 
-from ufm_sym.claims import Evidence, Registry, VerifyContext
+from ufm_sym.claims import Claim, Evidence, Registry, VerifyContext
 from ufm_sym.symbolic.expressions import HessianG, LossG
 from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_scalar
 from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
@@ -421,7 +421,7 @@ GNORM = sp.Symbol(r"\|\nabla g(\mathbf{R})\|", positive=True)
 
 def num(what: str) -> Any:
     """A float64 check of :mod:`proofs.section4_points` as a check function."""
-    return lambda ctx: P.float_evidence(ctx, what)
+    return lambda claim, ctx: P.float_evidence(ctx, what)
 
 
 def register(registry: Registry) -> None:
@@ -451,7 +451,7 @@ def _register_claims(registry: Registry) -> None:
                         + sp.Symbol(r"\gamma_m") * sp.OneMatrix(K, N), evaluate=False))
 
     @c.check("high-precision")
-    def _(ctx: VerifyContext, claim: Any = c) -> Evidence:
+    def _(claim: Claim, ctx: VerifyContext) -> Evidence:
         ev = P.ref12_evidence(ctx)
         ranks = P.ref12_ranks(ctx)
         full = [f"K={k}" for reg, rk, k in ranks if reg == "C" and rk == k]
@@ -466,15 +466,15 @@ def _register_claims(registry: Registry) -> None:
             ev.detail += "; no regime-C minimizer of rank K was found"
         return ev
 
-    c.check("numeric")(P.ref12_numeric_evidence)
+    c.check("numeric")(lambda claim, ctx: P.ref12_numeric_evidence(ctx))
 
     # --------------------------------------------------------- Proposition 4.1
     c = registry.claim(
         "eq:4.1", "(4.1) ||grad g(R)|| <= sqrt(lambda_W lambda_H) splits the MSE critical "
         "points", uses=("eq:1.4",), section="4",
         statement=sp.Le(gnorm, THR, evaluate=False))
-    c.check("high-precision")(P.split_evidence)
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "split"))
+    c.check("high-precision")(lambda claim, ctx: P.split_evidence(ctx))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "split"))
 
     c = registry.claim(
         "prop:4.1", "Proposition 4.1: a critical point with ||grad g(R)|| <= "
@@ -484,9 +484,9 @@ def _register_claims(registry: Registry) -> None:
             HessianG(sp.MatrixSymbol("D", K, N)),
             sp.Trace(sp.MatrixSymbol("D", K, N).T * sp.MatrixSymbol("D", K, N)) / N,
             evaluate=False))])
-    c.check("symbolic")(lambda ctx: mse_g_symbolic())
-    c.check("high-precision")(P.prop41_evidence)
-    c.check("numeric")(P.numeric_prop41_evidence)
+    c.check("symbolic")(lambda claim, ctx: mse_g_symbolic())
+    c.check("high-precision")(lambda claim, ctx: P.prop41_evidence(ctx))
+    c.check("numeric")(lambda claim, ctx: P.numeric_prop41_evidence(ctx))
 
     # --------------------------------------------------------- Proposition 4.2
     for label, which, eq in (("eq:4.4", "W", sp.Eq(GRAD_W, sp.ZeroMatrix(K, d), evaluate=False)),
@@ -494,10 +494,10 @@ def _register_claims(registry: Registry) -> None:
                                                    evaluate=False))):
         c = registry.claim(label, f"critical-point equation in {which} (MSE)", uses=("eq:1.4",),
                            section="4", statement=eq)
-        c.check("symbolic")(lambda ctx, w=which: critical_equation_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
+        c.check("symbolic")(lambda claim, ctx, w=which: critical_equation_symbolic(w))
+        c.check("high-precision")(lambda c, ctx, w=which: _statement(
             ctx, c, f"||(1/N)(W H + b 1^T - Y) {'H^T + lW W' if w == 'W' else '... + lH H'}||"))
-        c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
+        c.check("numeric")(lambda claim, ctx, w=which: numeric_residual_evidence(
             ctx, LOSS, "gradient"))
 
     bal = sp.Eq(W.T * W, lh / lw * H * H.T, evaluate=False)
@@ -508,16 +508,16 @@ def _register_claims(registry: Registry) -> None:
         derivation=[("left-multiply (4.4) by W^T, right-multiply (4.5) by H^T, subtract",
                      sp.Eq(W.T * W - lh / lw * H * H.T,
                            (W.T * D.grad_W - D.grad_H * H.T) / lw, evaluate=False))])
-    c.check("symbolic")(lambda ctx: balance_symbolic())
-    c.check("high-precision")(lambda ctx, c=c: _statement(
+    c.check("symbolic")(lambda claim, ctx: balance_symbolic())
+    c.check("high-precision")(lambda c, ctx: _statement(
         ctx, c, "the worst of ||W^T W - (lH/lW) H H^T|| and |lW ||W||^2 - lH ||H||^2|"))
     c.check("numeric")(num("4.6"))
 
     c = registry.claim(
         "eq:4.2", "Proposition 4.2's balance condition W^T W = (lambda_H/lambda_W) H H^T",
         uses=("eq:4.6",), section="4", statement=bal)
-    c.check("symbolic")(lambda ctx: balance_symbolic())
-    c.check("high-precision")(lambda ctx, c=c: _statement(ctx, c, "||W^T W - (lH/lW) H H^T||"))
+    c.check("symbolic")(lambda claim, ctx: balance_symbolic())
+    c.check("high-precision")(lambda c, ctx: _statement(ctx, c, "||W^T W - (lH/lW) H H^T||"))
     c.check("numeric")(num("4.6"))
 
     for label, which, lhs, rhs in (
@@ -526,10 +526,10 @@ def _register_claims(registry: Registry) -> None:
         c = registry.claim(label, f"{which} solved from the critical-point equation",
                            uses=("eq:4.4" if which == "W" else "eq:4.5",), section="4",
                            statement=sp.Eq(lhs, rhs, evaluate=False))
-        c.check("symbolic")(lambda ctx, w=which: solved_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
+        c.check("symbolic")(lambda claim, ctx, w=which: solved_symbolic(w))
+        c.check("high-precision")(lambda c, ctx, w=which: _statement(
             ctx, c, f"||{w} - (4.{7 if w == 'W' else 8}) right side||"))
-        c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
+        c.check("numeric")(lambda claim, ctx, w=which: numeric_residual_evidence(
             ctx, LOSS, "gradient"))
 
     for label, which, stmt in (
@@ -538,26 +538,26 @@ def _register_claims(registry: Registry) -> None:
         c = registry.claim(label, f"rank {which} <= rank {'H' if which == 'W' else 'W'}",
                            uses=("eq:4.7" if which == "W" else "eq:4.8",), section="4",
                            statement=stmt)
-        c.check("symbolic")(lambda ctx, w=which: factor_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which: P.rank_inequality_evidence(
+        c.check("symbolic")(lambda claim, ctx, w=which: factor_symbolic(w))
+        c.check("high-precision")(lambda claim, ctx, w=which: P.rank_inequality_evidence(
             ctx, "4.9" if w == "W" else "4.10"))
-        c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+        c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
 
     c = registry.claim(
         "eq:4.3", "rank W = rank H (no bound K - 1 for MSE)", uses=("eq:4.9", "eq:4.10"),
         section="4", statement=sp.Eq(rank(W), rank(H), evaluate=False))
-    c.check("symbolic")(lambda ctx: kernel_symbolic())
-    c.check("high-precision")(lambda ctx: P.rank_inequality_evidence(ctx, "4.3"))
-    c.check("numeric")(lambda ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+    c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
+    c.check("high-precision")(lambda claim, ctx: P.rank_inequality_evidence(ctx, "4.3"))
+    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
 
     c = registry.claim(
         "prop:4.2", "Proposition 4.2: any MSE critical point has W^T W = (lH/lW) H H^T and "
         "rank W = rank H", uses=("eq:4.2", "eq:4.3"), kind="proposition", section="4",
         statement=[bal, sp.Eq(rank(W), rank(H), evaluate=False)])
-    c.check("high-precision")(lambda ctx: _merge(
+    c.check("high-precision")(lambda claim, ctx: _merge(
         _hp(ctx, lambda r: C.statement_residual(bal, r), "balance (the statement's first "
             "equation evaluated at each point)"), P.rank_inequality_evidence(ctx, "4.3")))
-    c.check("numeric")(lambda ctx: _merge(
+    c.check("numeric")(lambda claim, ctx: _merge(
         numeric_residual_evidence(ctx, LOSS, "balance"),
         numeric_residual_evidence(ctx, LOSS, "rank_equal")))
 
@@ -584,10 +584,10 @@ def _register_prop43(registry: Registry) -> None:
                                    evaluate=False))):
         c = registry.claim(f"eq:4.{which}", f"critical-point equation times N ({which - 10} of"
                            " 3)", uses=("eq:1.4",), section="4", statement=stmt)
-        c.check("symbolic")(lambda ctx, w=which: times_N_symbolic(w))
-        c.check("high-precision")(lambda ctx, w=which, c=c: _statement(
+        c.check("symbolic")(lambda claim, ctx, w=which: times_N_symbolic(w))
+        c.check("high-precision")(lambda c, ctx, w=which: _statement(
             ctx, c, f"||(4.{w}) left side||"))
-        c.check("numeric")(lambda ctx, w=which: numeric_residual_evidence(
+        c.check("numeric")(lambda claim, ctx, w=which: numeric_residual_evidence(
             ctx, LOSS, "gradient"))
 
     Sig = sp.MatrixSymbol(r"\Sigma", K, d)
@@ -595,37 +595,37 @@ def _register_prop43(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.14", "W~ = W V = U Sigma: orthogonal columns, zero after r = rank W",
         uses=("prop:4.2",), section="4", statement=sp.Eq(W * V, Um * Sig, evaluate=False))
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, P.residual_414, "the worst of ||W V - U Sigma||, the off-diagonal of W~^T W~ and "
         "||columns > r|| (V from the mpmath SVD of W)"))
-    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "4.26"))
+    c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "4.26"))
 
     c = registry.claim(
         "eq:4.15", "W~ H~ = W V V^T H = W H", uses=("eq:4.14",), section="4",
         statement=sp.Eq(W * V * V.T * H, W * H, evaluate=False),
         hypotheses=tuple(h.equation for h in ORTH_V))
-    c.check("symbolic")(lambda ctx: rotation_product_symbolic())
-    c.check("high-precision")(lambda ctx: _hp_rot(ctx, P.residual_415, "||W~ H~ - W H||"))
-    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "prop4.3"))
+    c.check("symbolic")(lambda claim, ctx: rotation_product_symbolic())
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(ctx, P.residual_415, "||W~ H~ - W H||"))
+    c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
     c = registry.claim(
         "step:4.3.crit", "(W V, V^T H, b) is a critical point: (4.11)-(4.13) times V, V^T",
         uses=("eq:4.11", "eq:4.12", "eq:4.13", "eq:4.15"), kind="step", section="4",
         statement=sp.Eq(D.grad_W.xreplace(ROT), D.grad_W * V, evaluate=False),
         hypotheses=tuple(h.equation for h in ORTH_V))
-    c.check("symbolic")(lambda ctx: _all([rotated_critical_symbolic(),
+    c.check("symbolic")(lambda claim, ctx: _all([rotated_critical_symbolic(),
                                           rotated_balance_symbolic()],
                                          "rotated gradient == rotated gradient; rows of H~ "
                                          "orthogonal"))
-    c.check("high-precision")(lambda ctx: _hp_rot(ctx, P.residual_rotated_critical,
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(ctx, P.residual_rotated_critical,
                                                   "||grad f(W V, V^T H, b)||"))
-    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "prop4.3"))
+    c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
     c = registry.claim(
         "eq:4.16", "W a = 0 iff H^T a = 0 (by (4.6))", uses=("eq:4.6",), section="4",
         statement=sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False))
-    c.check("symbolic")(lambda ctx: kernel_symbolic())
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, P.residual_416, "the worst over the null vectors a = V e_j (j > r) of ||W a|| "
         "and ||H^T a||", recs=P.null_records(ctx)))
 
@@ -634,14 +634,14 @@ def _register_prop43(registry: Registry) -> None:
         section="4", statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(
             *(Geo.direction(Geo.alpha, Geo.beta)[k] for k in ("D_W", "D_H", "D_b"))),
             evaluate=False))
-    c.check("symbolic")(lambda ctx: direction_17_symbolic())
+    c.check("symbolic")(lambda claim, ctx: direction_17_symbolic())
 
     c = registry.claim(
         "eq:4.18", "the MSE Hessian form: (3.9) with hess g = (1/N) I", uses=("eq:1.4",),
         section="4", statement=sp.Eq(sp.Symbol(r"\nabla^2 f[\Delta,\Delta]"), FORM,
                                      evaluate=False))
-    c.check("symbolic")(lambda ctx: hessian_form_symbolic())
-    c.check("high-precision")(lambda ctx: _hp(
+    c.check("symbolic")(lambda claim, ctx: hessian_form_symbolic())
+    c.check("high-precision")(lambda claim, ctx: _hp(
         ctx, lambda r: P.residual_418(r, ctx), "(4.18) written out vs the quadratic form of "
         "the full Hessian matrix at a random direction (relative)"))
 
@@ -654,8 +654,8 @@ def _register_prop43(registry: Registry) -> None:
                    sp.Eq(gen["D_W"] * gen["D_H"],
                          Geo.alpha * Geo.beta * Geo.a_norm2 * Geo.u * Geo.v.T, evaluate=False)],
         hypotheses=tuple(h.equation for h in _general_hyps()))
-    c.check("symbolic")(lambda ctx: direction_identities_symbolic(False))
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("symbolic")(lambda claim, ctx: direction_identities_symbolic(False))
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, lambda rot: P.residual_419(rot, False), "(4.19)-(4.21) residuals with alpha = "
         "0.7, beta = -1.3, a = 1.5 V e_d, (u, v) the top pair of grad g",
         recs=P.null_records(ctx)))
@@ -665,8 +665,8 @@ def _register_prop43(registry: Registry) -> None:
         uses=("eq:4.17", "eq:4.14"), section="4",
         statement=sp.Eq(W * V * (V.T * Geo.a), sp.ZeroMatrix(K, 1), evaluate=False),
         hypotheses=tuple(h.equation for h in _general_hyps() + ORTH_V))
-    c.check("symbolic")(lambda ctx: direction_identities_symbolic(True))
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("symbolic")(lambda claim, ctx: direction_identities_symbolic(True))
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, lambda rot: P.residual_419(rot, True), "(4.22)-(4.24) residuals at the rotated "
         "point", recs=P.null_records(ctx)))
 
@@ -678,8 +678,8 @@ def _register_prop43(registry: Registry) -> None:
                         2 * al * be * s * sg + (lw * al ** 2 + lh * be ** 2) * s,
                         evaluate=False),
         hypotheses=tuple(h.equation for h in _general_hyps()))
-    c.check("symbolic")(lambda ctx: same_information_symbolic())
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("symbolic")(lambda claim, ctx: same_information_symbolic())
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, P.residual_425, "the worst of |hess f[D, D] - closed form| and "
         "|hess f~[D~, D~] - closed form|",
         recs=P.null_records(ctx)))
@@ -689,8 +689,8 @@ def _register_prop43(registry: Registry) -> None:
         "orthogonally similar (Remark R2)", uses=("eq:1.4",), kind="step", section="4",
         statement=sp.Eq(LossG(W * Q * Q.T * H + b * ones_N.T), LossG(D.R), evaluate=False),
         hypotheses=tuple(h.equation for h in ORTH_Q))
-    c.check("symbolic")(lambda ctx: invariance_symbolic())
-    c.check("high-precision")(P.invariance_evidence)
+    c.check("symbolic")(lambda claim, ctx: invariance_symbolic())
+    c.check("high-precision")(lambda claim, ctx: P.invariance_evidence(ctx))
 
     c = registry.claim(
         "prop:4.3", "Proposition 4.3: (W V, V^T H, b) is a critical point in normal form with "
@@ -699,20 +699,20 @@ def _register_prop43(registry: Registry) -> None:
         kind="proposition", section="4",
         statement=sp.Eq(sp.Symbol(r"\operatorname{spec}\nabla^2 f(\widetilde W,\widetilde H,b)"),
                         sp.Symbol(r"\operatorname{spec}\nabla^2 f(W,H,b)"), evaluate=False))
-    c.check("high-precision")(P.prop43_evidence)
-    c.check("numeric")(lambda ctx: P.float_evidence(ctx, "prop4.3"))
+    c.check("high-precision")(lambda claim, ctx: P.prop43_evidence(ctx))
+    c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
     c = registry.claim(
         "asm:4.4", "Assumption 4.4 [covers (4.26)]: W = [w_1..w_r, 0], H = [h^1; ..; h^r; 0] "
         "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3"),
         kind="assumption", section="4",
         statement=sp.Eq(W.T * W, sp.MatrixSymbol(r"\operatorname{diag}", d, d), evaluate=False))
-    c.check("high-precision")(lambda ctx: _merge(
+    c.check("high-precision")(lambda claim, ctx: _merge(
         _hp_rot(ctx, P.residual_426, "(4.26): off-diagonals of W~^T W~ and H~ H~^T + ||tail "
                 "after r||"),
         _hp_rot(ctx, P.residual_asm44, "item 2: w_i, h^i != 0 and |  ||w_i||^2 - (lH/lW)"
                 " ||h^i||^2 |")))
-    c.check("numeric")(lambda ctx: _merge(P.float_evidence(ctx, "4.26"),
+    c.check("numeric")(lambda claim, ctx: _merge(P.float_evidence(ctx, "4.26"),
                                             P.float_evidence(ctx, "asm4.4")))
 
 
@@ -727,8 +727,8 @@ def _register_theorem(registry: Registry) -> None:
         "+ lH h^i = 0", uses=("asm:4.4", "eq:4.11", "eq:4.12"), section="4",
         statement=[sp.Eq(G * hi.T + lw * wi, sp.ZeroMatrix(K, 1), evaluate=False),
                    sp.Eq(wi.T * G + lh * hi, sp.ZeroMatrix(1, N), evaluate=False)])
-    c.check("symbolic")(lambda ctx: decomposition_symbolic())
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("symbolic")(lambda claim, ctx: decomposition_symbolic())
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, P.residual_427, "the worst over i of ||G h^iT + lW w_i|| and ||w_i^T G + lH h^i|| at "
         "the rotated point"))
     c.check("numeric")(num("4.27"))
@@ -737,8 +737,8 @@ def _register_theorem(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.28", "sigma_i = sqrt(lambda_W lambda_H), i <= r, are singular values of grad g",
         uses=("eq:4.27", "eq:4.6"), section="4", statement=sp.Eq(sig_i, THR, evaluate=False))
-    c.check("symbolic")(lambda ctx: singular_pair_symbolic("4.28"))
-    c.check("high-precision")(singular_value_evidence)
+    c.check("symbolic")(lambda claim, ctx: singular_pair_symbolic("4.28"))
+    c.check("high-precision")(lambda claim, ctx: singular_value_evidence(ctx))
     c.check("numeric")(num("4.28"))
 
     c = registry.claim(
@@ -751,15 +751,15 @@ def _register_theorem(registry: Registry) -> None:
         "grad g v_i = +sqrt(lW lH) u_i and grad g^T u_i = +sqrt(lW lH) v_i (checked); with "
         "u_i = +w_i/||w_i|| they are singular pairs of -grad g.  The reconstruction does not "
         "say which of the two the paper writes; both give the same singular values."]
-    c.check("symbolic")(lambda ctx: singular_pair_symbolic("4.29"))
-    c.check("high-precision")(singular_vector_evidence)
+    c.check("symbolic")(lambda claim, ctx: singular_pair_symbolic("4.29"))
+    c.check("high-precision")(lambda claim, ctx: singular_vector_evidence(ctx))
     c.check("numeric")(num("4.29"))
 
     c = registry.claim(
         "eq:4.30", "rank(W H) = r; the u_i and v_i are orthonormal",
         uses=("eq:4.28", "eq:4.29", "asm:4.4"), section="4",
         statement=sp.Eq(sp.Function("rank")(W * H), sp.Symbol("r"), evaluate=False))
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, P.residual_430, "rank W H = r (gap) and the worst of ||U_r^T U_r - I|| and "
         "||V_r^T V_r - I||"))
     c.check("numeric")(num("4.30"))
@@ -768,9 +768,9 @@ def _register_theorem(registry: Registry) -> None:
         "eq:4.31", "Case 1 (r = K): all K singular values of grad g are sqrt(lW lH), so "
         "||grad g(R)|| = sqrt(lW lH) and the point is a global minimizer",
         uses=("eq:4.30", "prop:4.1"), section="4", statement=sp.Eq(gnorm, THR, evaluate=False))
-    c.check("symbolic")(lambda ctx: case1_symbolic())
+    c.check("symbolic")(lambda claim, ctx: case1_symbolic())
     @c.check("high-precision")
-    def _(ctx: VerifyContext, claim: Any = c) -> Evidence:
+    def _(claim: Claim, ctx: VerifyContext) -> Evidence:
         ev = P.case1_evidence(ctx)
         fams = sorted({f"{r.problem.describe()} [{r.family}]" for r in P.case1_records(ctx)})
         claim.findings[:] = [
@@ -786,7 +786,7 @@ def _register_theorem(registry: Registry) -> None:
         statement=sp.Symbol(r"\nabla g(\mathbf R)=\sqrt{\lambda_W\lambda_H}\sum_{i\le r}"
                             r"\mathbf u_i\mathbf v_i^\top+\sum_{j>r}\sigma_j\mathbf u_j"
                             r"\mathbf v_j^\top"))
-    c.check("high-precision")(lambda ctx: _hp_rot(
+    c.check("high-precision")(lambda claim, ctx: _hp_rot(
         ctx, P.residual_432, "remainder E = G - sqrt(lW lH) U_r V_r^T: the worst of ||U_r^T E||, "
         "||E V_r|| and max |sv(G) - ({sqrt(lW lH) x r} + top K - r sv(E))|",
         recs=P.case2_records(ctx)))
@@ -796,7 +796,7 @@ def _register_theorem(registry: Registry) -> None:
         "eq:4.33", "u_j^T grad g v_j = sigma_j with u_j perp u_i, v_j perp v_i",
         uses=("eq:4.32",), section="4",
         statement=sp.Eq(Geo.u.T * G * Geo.v, Geo.sigma, evaluate=False))
-    c.check("high-precision")(lambda ctx: P.evidence_over(
+    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: P.residual_433(r, ctx),
         "at the points of C2, the top pair of grad g: the worst of |u^T G v - sigma|, "
         "||U_r^T u|| and ||V_r^T v||"))
@@ -805,19 +805,19 @@ def _register_theorem(registry: Registry) -> None:
         "eq:4.34", "at a non-global critical point an uncovered sigma_j > sqrt(lW lH)",
         uses=("eq:4.33", "prop:4.1"), section="4",
         statement=sp.Gt(sp.Symbol(r"\sigma_j", positive=True), THR, evaluate=False))
-    c.check("high-precision")(P.case2_split_evidence)
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "split"))
+    c.check("high-precision")(lambda claim, ctx: P.case2_split_evidence(ctx))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "split"))
 
     c = registry.claim(
         "eq:4.35", "r < K = d: a unit a with W a = 0 and H^T a = 0 (e.g. a = e_{r+1})",
         uses=("asm:4.4", "eq:4.16"), section="4",
         statement=[sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False),
                    sp.Eq(H.T * Geo.a, sp.ZeroMatrix(N, 1), evaluate=False)])
-    c.check("symbolic")(lambda ctx: kernel_symbolic())
-    c.check("high-precision")(lambda ctx: P.evidence_over(
+    c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
+    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: direction_for_record(r, ctx).null_residual,
         "max(||W a||, ||H^T a||) for a unit a from the SVD of W, at the points of C2"))
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "null"))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "null"))
 
     dirn = Geo.direction()
     c = registry.claim(
@@ -826,8 +826,8 @@ def _register_theorem(registry: Registry) -> None:
         statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(dirn["D_W"], dirn["D_H"], dirn["D_b"]),
                         evaluate=False),
         hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
-    c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.36"))
-    c.check("high-precision")(lambda ctx: P.evidence_over(
+    c.check("symbolic")(lambda claim, ctx: escape_direction_symbolic("4.36"))
+    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: P.residual_436(r, ctx),
         "(4.37) + (4.38) residuals of the direction at the points of C2"))
 
@@ -838,8 +838,8 @@ def _register_theorem(registry: Registry) -> None:
                          evaluate=False),
                    sp.Eq(lw * sp.Trace(dirn["D_W"].T * dirn["D_W"]), THR, evaluate=False)],
         hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
-    c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.37"))
-    c.check("high-precision")(lambda ctx: P.evidence_over(
+    c.check("symbolic")(lambda claim, ctx: escape_direction_symbolic("4.37"))
+    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: P.residual_437(r, ctx),
         "the worst of ||D_W H||, ||W D_H||, ||D_b||, |lW ||D_W||^2 - sqrt(lW lH)| and "
         "|lH ||D_H||^2 - sqrt(lW lH)| at the points of C2"))
@@ -848,8 +848,8 @@ def _register_theorem(registry: Registry) -> None:
         "eq:4.38", "D_W D_H = -u v^T", uses=("eq:4.36",), section="4",
         statement=sp.Eq(dirn["D_W"] * dirn["D_H"], -Geo.u * Geo.v.T, evaluate=False),
         hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
-    c.check("symbolic")(lambda ctx: escape_direction_symbolic("4.38"))
-    c.check("high-precision")(lambda ctx: P.evidence_over(
+    c.check("symbolic")(lambda claim, ctx: escape_direction_symbolic("4.38"))
+    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
         ctx, P.c2_records(ctx), lambda r: P.residual_438(r, ctx),
         "||D_W D_H + u v^T|| at the points of C2"))
 
@@ -860,9 +860,9 @@ def _register_theorem(registry: Registry) -> None:
         section="4", statement=sp.Eq(form, Geo.PREDICTED_CURVATURE, evaluate=False),
         hypotheses=tuple(h.equation for h in Geo.null_hypotheses())
         + (sp.Gt(Geo.sigma, THR),))
-    c.check("symbolic")(lambda ctx, claim=c: final_symbolic(predicted=claim.statement.rhs))
-    c.check("high-precision")(P.final_evidence)
-    c.check("numeric")(lambda ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
+    c.check("symbolic")(lambda claim, ctx: final_symbolic(predicted=claim.statement.rhs))
+    c.check("high-precision")(lambda claim, ctx: P.final_evidence(ctx))
+    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
 
     c = registry.claim(
         "thm:1.2", "Theorem 1.2: MSE with d = K is strict saddle, no spurious local minima",
@@ -871,10 +871,10 @@ def _register_theorem(registry: Registry) -> None:
         statement=sp.Symbol(r"\text{every critical point is a global minimizer or has "
                             r"}\lambda_{\min}(\nabla^2 f)<0"))
     @c.check("high-precision")
-    def _(ctx: VerifyContext, claim: Any = c) -> Evidence:
+    def _(claim: Claim, ctx: VerifyContext) -> Evidence:
         e1, e2 = theorem_evidence(ctx, LOSS, claim), P.theorem_extra_evidence(ctx)
         ev = _merge(e1, e2)
         ev.samples = e1.samples + e2.samples  # different points
         return ev
 
-    c.check("numeric")(lambda ctx: numeric_theorem_evidence(ctx, LOSS, c))
+    c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, c))

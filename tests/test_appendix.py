@@ -71,15 +71,16 @@ def toy_registry(fail: bool = False) -> Registry:
     a = reg.claim("eq:a", "50% of {x_1} & #W ~ ^ [13] <= \\ λ", statement=sp.Ge(x**2, 0),
                   hypotheses=(sp.Eq(W.T, W, evaluate=False),),
                   derivation=[("expand (x - 1)^2 & collect", sp.expand((x - 1) ** 2))])
-    a.check("symbolic")(lambda ctx: Evidence.exact("symbolic", True, "x**2 >= 0 & 100% sure"))
-    a.check("high-precision")(lambda ctx: Evidence.from_residual(
+    a.check("symbolic")(lambda claim, ctx: Evidence.exact(
+        "symbolic", True, "x**2 >= 0 & 100% sure"))
+    a.check("high-precision")(lambda claim, ctx: Evidence.from_residual(
         "high-precision", 1e-60 if not fail else 1e-3, 1e-45, 7, "|x_1|^2 at {points}"))
     b = reg.claim("thm:b", "the theorem", uses=("eq:a", "eq:zz"), kind="theorem",
                   statement=sp.Symbol(r"\text{every critical point is }\lambda_{\min}>0"))
-    b.check("numeric")(lambda ctx: Evidence("numeric", True, None, None, 10, "ten points"))
+    b.check("numeric")(lambda claim, ctx: Evidence("numeric", True, None, None, 10, "ten points"))
     c = reg.claim("ref:c", "a cited result", cited=True,
                   statement={"value": sp.Integer(2), "none": None})
-    c.check("numeric")(lambda ctx: Evidence("numeric", True, "1e-15", 15.0, 3, "ok"))
+    c.check("numeric")(lambda claim, ctx: Evidence("numeric", True, "1e-15", 15.0, 3, "ok"))
     return reg
 
 
@@ -357,7 +358,7 @@ def test_a_latex_error_exits_1_and_keeps_the_log(tmp_path, monkeypatch, capsys):
     def broken() -> Registry:
         reg = Registry()
         c = reg.claim("eq:x", "broken", statement=sp.Symbol(r"\undefinedmacro{x}"))
-        c.check("numeric")(lambda ctx: Evidence("numeric", True, None, None, 1, "ok"))
+        c.check("numeric")(lambda claim, ctx: Evidence("numeric", True, None, None, 1, "ok"))
         return reg
 
     monkeypatch.setattr(ufm_sym.claims, "load_registry", broken)

@@ -12,13 +12,13 @@ from ufm_sym.claims import (
 
 
 def passing(level="symbolic"):
-    def fn(ctx):
+    def fn(claim, ctx):
         return Evidence.exact(level, True, "holds")
     return fn
 
 
 def failing(level="numeric"):
-    def fn(ctx):
+    def fn(claim, ctx):
         return Evidence.from_residual(level, 1e-3, 1e-10, 3, "residual too large")
     return fn
 
@@ -79,7 +79,7 @@ def test_crashing_check_is_a_named_failure():
     c = reg.claim("eq:x", "X")
 
     @c.check("numeric")
-    def explodes(ctx):
+    def explodes(claim, ctx):
         raise ZeroDivisionError("boom")
 
     res = reg.run(VerifyContext()).by_label()["eq:x"]
@@ -152,3 +152,9 @@ def test_aliases_name_grouped_claims():
         reg.add_alias("eq:a", "eq:b")
     with pytest.raises(UnknownLabelError):
         reg.add_alias("eq:z", "eq:nowhere")
+
+
+def test_a_check_must_take_its_claim():
+    c = Claim("eq:x", "X")
+    with pytest.raises(TypeError, match=r"eq:x: a check takes \(claim, ctx\)"):
+        c.check("numeric")(lambda ctx: None)

@@ -29,7 +29,7 @@ from ufm_sym.model import UFMInputError
 
 
 def _ok(level: str):
-    def check(ctx):
+    def check(claim, ctx):
         if level == "symbolic":
             return Evidence.exact(level, True, "holds")
         return Evidence.from_residual(level, 1e-40 if level != "numeric" else 1e-14,
@@ -38,7 +38,7 @@ def _ok(level: str):
 
 
 def _bad(level: str):
-    def check(ctx):
+    def check(claim, ctx):
         return Evidence.from_residual(level, 1e-3, 1e-10, 5, "residual too large")
     return check
 

@@ -175,7 +175,7 @@ def test_a_failing_dependency_blocks_the_theorem(ctx):
     for claim in reg:
         fresh.add(claim)
     orig = list(fresh["eq:3.4"].checks)
-    fresh["eq:3.4"].checks[:] = [("symbolic", lambda c: C.identity_evidence(
+    fresh["eq:3.4"].checks[:] = [("symbolic", lambda claim, ctx: C.identity_evidence(
         S3.lw * S3.W.T * S3.W, S3.W.T * D.grad_W, "wrong (3.4)"))]
     try:
         res = fresh.run(ctx, labels=["lem:3.1"]).by_label()

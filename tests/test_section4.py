@@ -192,7 +192,8 @@ def test_a_failing_dependency_blocks_the_theorem(ctx):
     fresh = Registry()
     for claim in load_registry():
         fresh.add(claim)
-    fresh["eq:4.6"].checks[:] = [("symbolic", lambda c: S4.balance_symbolic(ratio=lw / lh))]
+    fresh["eq:4.6"].checks[:] = [
+        ("symbolic", lambda claim, ctx: S4.balance_symbolic(ratio=lw / lh))]
     res = fresh.run(ctx, labels=["eq:4.16"]).by_label()
     assert res["eq:4.6"].status == "failed"
     assert res["eq:4.16"].status == "blocked" and "eq:4.6" in res["eq:4.16"].message

@@ -571,7 +571,7 @@ RUNNER = textwrap.dedent(r'''
         claim, level, fn = checks[i]
         t1 = time.perf_counter()
         try:
-            ev = fn(ctx)
+            ev = fn(claim, ctx)
         except BaseException as exc:
             done(killed=True, by=claim.label, level=level,
                  why=f"raised {type(exc).__name__}: {exc}"[:300])

@@ -22,7 +22,7 @@ names the dependency.
 >>> reg = Registry()
 >>> c = reg.add(Claim("eq:0.1", "one plus one", statement=None))
 >>> @c.check("symbolic")
-... def _(ctx):
+... def _(claim, ctx):
 ...     return Evidence.exact("symbolic", 1 + 1 == 2, "1 + 1 - 2 simplifies to 0")
 >>> report = reg.run(VerifyContext(dps=30))
 >>> report.results[0].status, report.results[0].strongest
@@ -111,7 +111,9 @@ def format_residual(x: Any) -> str:
     return f"{float(abs(x)):.2e}"
 
 
-CheckFn = Callable[["VerifyContext"], Evidence]
+CheckFn = Callable[["Claim", "VerifyContext"], Evidence]
+"""A check receives its claim and the run's context: it evaluates ``claim.statement``
+(the object the appendix prints), never a private copy of the formula."""
 
 
 @dataclass
@@ -149,6 +151,7 @@ class Claim:
             raise ValueError(f"{self.label}: unknown evidence level {level!r}")
 
         def deco(fn: CheckFn) -> CheckFn:
+            _require_claim_and_context(self.label, fn)
             self.checks.append((level, fn))
             return fn
 
@@ -157,6 +160,19 @@ class Claim:
     @property
     def levels(self) -> list[str]:
         return sorted({lvl for lvl, _ in self.checks}, key=LEVELS.index)
+
+
+def _require_claim_and_context(label: str, fn: Callable[..., Any]) -> None:
+    """A check must accept ``(claim, ctx)``: it reads the claim's own statement."""
+    import inspect
+
+    try:
+        inspect.signature(fn).bind(None, None)
+    except TypeError:
+        raise TypeError(f"{label}: a check takes (claim, ctx); {getattr(fn, '__name__', fn)!r} "
+                        "does not") from None
+    except ValueError:  # pragma: no cover - builtins without a signature
+        pass
 
 
 @dataclass
@@ -367,7 +383,7 @@ class Registry:
         for level, fn in claim.checks:
             t0 = time.perf_counter()
             try:
-                ev = fn(ctx)
+                ev = fn(claim, ctx)
             except Exception as exc:  # a crashing check is a failed check, named
                 ev = Evidence(level, False, None, None, 0,
                               f"check {fn.__name__} raised {type(exc).__name__}: {exc}")

@@ -27,9 +27,9 @@ node red and every claim that depends on it red (hatched):
 >>> from ufm_sym.claims import Evidence, Registry, VerifyContext
 >>> reg = Registry()
 >>> _ = reg.claim("eq:a", "A").check("symbolic")(
-...     lambda ctx: Evidence.exact("symbolic", False, "wrong sign"))
+...     lambda claim, ctx: Evidence.exact("symbolic", False, "wrong sign"))
 >>> _ = reg.claim("thm:b", "B", uses=("eq:a",), kind="theorem").check("numeric")(
-...     lambda ctx: Evidence("numeric", True, "1e-14", 14.0, 10, "holds"))
+...     lambda claim, ctx: Evidence("numeric", True, "1e-14", 14.0, 10, "holds"))
 >>> styles = node_styles(reg.run(VerifyContext()))
 >>> styles["eq:a"].category, styles["thm:b"].category, styles["thm:b"].red
 ('failed', 'blocked', True)

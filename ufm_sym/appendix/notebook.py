@@ -13,7 +13,7 @@ Outside IPython every function still works: the HTML objects have ``.data`` and
 >>> import sympy as sp
 >>> reg = Registry()
 >>> c = reg.claim("eq:9.1", "x squared", statement=sp.Ge(sp.Symbol("x")**2, 0))
->>> _ = c.check("symbolic")(lambda ctx: Evidence.exact("symbolic", True, "x**2 >= 0"))
+>>> _ = c.check("symbolic")(lambda claim, ctx: Evidence.exact("symbolic", True, "x**2 >= 0"))
 >>> report = run_claims(["eq:9.1"], registry=reg)
 >>> parts = show_claim(c, report.by_label()["eq:9.1"], display_fn=None)
 >>> parts[1]

@@ -11,7 +11,7 @@ Jinja2 templates of ``ufm_sym/appendix/templates`` (see
 >>> reg = Registry()
 >>> x = sp.Symbol("x")
 >>> c = reg.claim("eq:9.1", "x squared is non-negative", statement=sp.Ge(x**2, 0))
->>> _ = c.check("symbolic")(lambda ctx: Evidence.exact("symbolic", True, "x**2 >= 0"))
+>>> _ = c.check("symbolic")(lambda claim, ctx: Evidence.exact("symbolic", True, "x**2 >= 0"))
 >>> tex = render_appendix(reg, reg.run(VerifyContext()))
 >>> r"\label{ufm:eq:9.1}" in tex, "x^{2} \\geq 0" in tex, r"\documentclass" in tex
 (True, True, True)

@@ -36,6 +36,7 @@ from typing import Any
 import sympy as sp
 
 from .expressions import FrobeniusNorm, HessianG, LossG
+from .functions import LambdaMin, MatrixFunctional, NuclearNorm, Rank, SingularValue, SpectralNorm
 
 __all__ = ["UnsupportedExpressionError", "EvaluationError", "BACKENDS",
            "evaluate_matrix_expr", "lambdify_gradients", "lambdify_hessian_form"]
@@ -97,6 +98,14 @@ class _NumpyOps:
     def frobenius(self, m: Any) -> Any:
         return float(self.np.linalg.norm(m))
 
+    def singular_values(self, m: Any) -> list[Any]:
+        return [float(x) for x in self.np.linalg.svd(self.np.asarray(m, dtype=float),
+                                                     compute_uv=False)]
+
+    def eigenvalues_symmetric(self, m: Any) -> list[Any]:
+        a = self.np.asarray(m, dtype=float)
+        return [float(x) for x in self.np.linalg.eigvalsh((a + a.T) / 2)]
+
 
 class _MpmathOps:
     def __init__(self) -> None:
@@ -150,6 +159,16 @@ class _MpmathOps:
 
     def frobenius(self, m: Any) -> Any:
         return self.mp.mnorm(m, "f")
+
+    def singular_values(self, m: Any) -> list[Any]:
+        if m.rows == 0 or m.cols == 0:
+            return []
+        S = self.mp.svd_r(m, compute_uv=False)
+        return sorted((S[i] for i in range(len(S))), reverse=True)
+
+    def eigenvalues_symmetric(self, m: Any) -> list[Any]:
+        E, _ = self.mp.eigsy((m + m.T) / 2)
+        return sorted(E[i] for i in range(E.rows))
 
 
 class _SympyOps:
@@ -279,6 +298,10 @@ class _Evaluator:
         self.cache[e] = out
         return out
 
+    def _functional(self, e: MatrixFunctional) -> Any:
+        index = int(self.ev(e.args[1])) if isinstance(e, SingularValue) else None
+        return _functional_value(self.ops, self.backend, e, self.ev(e.args[0]), index)
+
     def _ev(self, e: sp.Basic) -> Any:
         ops = self.ops
         if isinstance(e, sp.MatrixSymbol):
@@ -345,6 +368,8 @@ class _Evaluator:
             return self.loss_g(self.ev(e.args[0]))
         if isinstance(e, FrobeniusNorm):
             return ops.frobenius(self.ev(e.args[0]))
+        if isinstance(e, MatrixFunctional):
+            return self._functional(e)
         if isinstance(e, sp.Symbol):
             if e in self.sizes:
                 return ops.number(sp.Integer(self.sizes[e]))
@@ -377,7 +402,36 @@ class _Evaluator:
         raise UnsupportedExpressionError(
             f"cannot evaluate {type(e).__name__} node {e} (supported: MatrixSymbol, "
             "MatAdd, MatMul, MatPow, Transpose, Trace, Identity, OneMatrix, ZeroMatrix, "
-            "Add, Mul, Pow, Symbol, numbers, HessianG, LossG, FrobeniusNorm)")
+            "Add, Mul, Pow, Symbol, numbers, HessianG, LossG, FrobeniusNorm, Rank, "
+            "SpectralNorm, NuclearNorm, SingularValue, LambdaMin)")
+
+
+def _functional_value(ops: Any, backend: str, e: MatrixFunctional, m: Any,
+                      index: int | None) -> Any:
+    """Rank, norms, singular values and lambda_min of an evaluated matrix ``m``."""
+    if backend == "sympy":
+        raise UnsupportedExpressionError(f"cannot evaluate {type(e).__name__} node {e} "
+                                         "with the sympy backend")
+    if isinstance(e, LambdaMin):
+        return ops.eigenvalues_symmetric(m)[0]
+    s = ops.singular_values(m)
+    if isinstance(e, SpectralNorm):
+        return s[0] if s else ops.number(sp.Integer(0))
+    if isinstance(e, NuclearNorm):
+        out = ops.number(sp.Integer(0))
+        for x in s:
+            out = out + x
+        return out
+    if isinstance(e, SingularValue):
+        return s[index - 1] if index is not None and 1 <= index <= len(s) else \
+            ops.number(sp.Integer(0))
+    if isinstance(e, Rank):
+        from .functions import rank_tolerance
+
+        top = s[0] if s else 0
+        cut = rank_tolerance(backend) * max(1, top)
+        return sum(1 for x in s if x > cut)
+    raise UnsupportedExpressionError(f"cannot evaluate {type(e).__name__} node {e}")
 
 
 def evaluate_matrix_expr(expr: sp.Basic, env: Mapping[str, Any], backend: str = "numpy", *,

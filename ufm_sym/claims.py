@@ -111,9 +111,40 @@ def format_residual(x: Any) -> str:
     return f"{float(abs(x)):.2e}"
 
 
+STEP_KINDS: tuple[str, ...] = ("identity", "fact", "claim")
+"""How a proof step is justified: a SymPy ``identity`` derived from the objective, a
+named elementary ``fact`` of :mod:`ufm_sym.facts`, or a ``claim`` already proved."""
+
 CheckFn = Callable[["Claim", "VerifyContext"], Evidence]
 """A check receives its claim and the run's context: it evaluates ``claim.statement``
 (the object the appendix prints), never a private copy of the formula."""
+
+
+@dataclass
+class ProofStep:
+    """One step of a claim's proof, as the appendix and the notebooks print it.
+
+    ``text`` says what the step does (LaTeX allowed between ``$...$``); ``formula`` is
+    the SymPy object it establishes (printed as a display); ``kind`` is one of
+    :data:`STEP_KINDS` and ``by`` names what justifies it: for ``fact`` the name of a
+    fact of :mod:`ufm_sym.facts`, for ``claim`` the label of a claim the proof uses,
+    for ``identity`` how SymPy derived it.  ``check`` (identities) returns the step's
+    symbolic evidence; facts are checked by their own randomized tests and claims by
+    the registry (a step citing a label outside ``uses`` is refused).
+    """
+
+    text: str
+    formula: Any = None
+    kind: str = "identity"
+    by: str = ""
+    check: CheckFn | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in STEP_KINDS:
+            raise ValueError(f"unknown proof step kind {self.kind!r} "
+                             f"(expected one of: {', '.join(STEP_KINDS)})")
+        if self.kind in ("fact", "claim") and not self.by:
+            raise ValueError(f"a {self.kind} step names what it cites (by=...)")
 
 
 @dataclass
@@ -137,9 +168,15 @@ class Claim:
     derivation: list[tuple[str, Any]] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     checks: list[tuple[str, CheckFn]] = field(default_factory=list)
+    proof: list[ProofStep] = field(default_factory=list)
+    title_tex: str = ""
 
     def __post_init__(self) -> None:
         self.uses = tuple(self.uses)
+        for step in self.proof:
+            if step.kind == "claim" and step.by not in self.uses:
+                raise ValueError(f"{self.label}: a proof step cites {step.by!r}, "
+                                 "which is not among its uses")
         if self.kind not in KINDS:
             raise ValueError(f"{self.label}: unknown kind {self.kind!r}")
         if self.cited and self.kind != "cited":

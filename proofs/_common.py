@@ -237,3 +237,153 @@ def minimizers_from_random_starts(ctx: VerifyContext, settings: Sequence[Problem
 
     return ctx.memo(("minimizers-from-random-starts", tuple(settings), salt, ctx.seed,
                      ctx.dps), make)
+
+
+# ------------------------------------------------------- the statement's truth
+def statement_truth_evidence(ctx: VerifyContext, claim: Any, envs: Sequence[tuple[str, Any, Any]],
+                             detail: str, margin: Any = None, level: str = "high-precision",
+                             statement: Any = None) -> Evidence:
+    """Evidence that the claim's own statement holds at every environment.
+
+    ``envs`` are ``(where, env, options)`` triples (:mod:`ufm_sym_proofs.environments`);
+    the statement (``claim.statement`` unless given) is decided by
+    :func:`ufm_sym.symbolic.truth.truth` with ``margin`` (default: the hp tolerance
+    10^-(dps-5), or a function of the relation).  The residual is the worst over the
+    points.  Evidence over no point fails; so does an implication whose premise held
+    nowhere (it was never tested).
+    """
+    from ufm_sym.symbolic.truth import truth
+
+    stmt = claim.statement if statement is None else statement
+    if not envs:
+        return Evidence(level, False, None, None, 0, f"{detail}: no points")
+    margin = hp_tolerance(ctx) if margin is None else margin
+    backend = "mpmath" if level != "numeric" else "numpy"
+    results = []
+    with mpmath.workdps(ctx.dps):
+        for where, env, options in envs:
+            results.append((where, truth(stmt, env, margin, backend=backend, **(options or {}))))
+        tested = sum(1 for _, t in results if not t.worst.startswith("premise false"))
+        failed = [(w, t) for w, t in results if not t.holds]
+        pool = failed or results
+        where_worst, t_worst = max(pool, key=lambda wt: abs(wt[1].residual))
+        worst = abs(t_worst.residual)
+        tol = margin if not callable(margin) else None
+        text = (f"{detail}; the statement evaluated at {len(envs)} points, worst at "
+                f"{where_worst}; dps {ctx.dps}")
+        if tol is not None:
+            ev = Evidence.from_residual(level, worst, tol, len(envs), text)
+        else:
+            digits = 99.0 if worst == 0 else round(float(-mpmath.log10(worst)), 1)
+            ev = Evidence(level, True, format_residual(worst), digits, len(envs), text)
+    if failed:
+        ev.passed = False
+        ev.detail += "; FAILS at " + "; ".join(f"{w}: {t.worst}" for w, t in failed[:3])
+    if tested == 0:
+        ev.passed = False
+        ev.detail += "; vacuous: the premise held at no point"
+    return ev
+
+
+def record_envs(records: Sequence[Any], build: Callable[[Any], Any],
+                with_options: bool = False) -> list[tuple[str, Any, Any]]:
+    """``(where, build(rec), options)`` for each record (options: ``hess_g``, ``loss_g``
+    at the record's point, when the statement has abstract nodes)."""
+    from ufm_sym_proofs.environments import options
+
+    return [(f"{r.problem.describe()} [{r.family}]", build(r),
+             options(r) if with_options else None) for r in records]
+
+
+#: strict inequalities at refined points are decided only beyond this margin
+STRICT_MARGIN = mpmath.mpf("1e-10")
+
+
+def hp_margins(ctx: VerifyContext) -> Callable[[Any], Any]:
+    """The margins of statements at refined critical points, by kind of relation:
+    equations to 10^-(dps-5) (45 digits at dps 50), non-strict inequalities to
+    10^-(dps/2) (a sign at a point known to 45 digits; zero Hessian eigenvalues of the
+    symmetry orbit sit far below it), strict ones beyond :data:`STRICT_MARGIN`."""
+    eq, loose = hp_tolerance(ctx), mpmath.mpf(10) ** -(ctx.dps // 2)
+
+    def margin(rel: Any) -> Any:
+        if isinstance(rel, (sp.Eq, sp.Ne)):
+            return eq
+        if isinstance(rel, (sp.StrictLessThan, sp.StrictGreaterThan)):
+            return STRICT_MARGIN
+        return loose
+
+    return margin
+
+
+#: float64 margins of statements at the sampled critical points (their gradient is
+#: below 1e-8): equations and non-strict inequalities to 1e-6, strict ones beyond 1e-7
+FLOAT_EQ_MARGIN, FLOAT_STRICT_MARGIN = 1e-6, 1e-7
+
+
+def float_margin(rel: Any) -> float:
+    """:data:`FLOAT_EQ_MARGIN` or :data:`FLOAT_STRICT_MARGIN` by kind of relation."""
+    if isinstance(rel, (sp.StrictLessThan, sp.StrictGreaterThan)):
+        return FLOAT_STRICT_MARGIN
+    return FLOAT_EQ_MARGIN
+
+
+# --------------------------------------------------- symbolic, from the statement
+def equations_of(statement: Any) -> list[Any]:
+    """The equations of a statement (one ``Eq`` or a list), in order."""
+    items = statement if isinstance(statement, (list, tuple)) else [statement]
+    return [e for e in items if isinstance(e, sp.Equality)]
+
+
+def hypotheses_of(claim: Any) -> list[Hypothesis]:
+    """The claim's hypotheses (SymPy equations ``product == value``) as reducer
+    hypotheses; relations that are not such equations (``sigma > sqrt(lW lH)``,
+    ``d = K``) are left to the numeric checks."""
+    out = []
+    for h in claim.hypotheses:
+        if isinstance(h, sp.Equality) and getattr(h.lhs, "is_Matrix", False):
+            try:
+                out.append(Hypothesis(h.lhs, h.rhs))
+            except ValueError:
+                continue
+    return out
+
+
+def combination_evidence(claim: Any, combinations: Sequence[Any], detail: str) -> Evidence:
+    """Symbolic evidence that each equation ``lhs == rhs`` of the claim's statement is
+    ``lhs - rhs == combination`` identically, where the combination is made of the
+    *derived* gradient and the multipliers the paper uses: so the statement holds
+    wherever the gradient vanishes.  A wrong side, constant or term fails."""
+    eqs = equations_of(claim.statement)
+    if len(eqs) != len(combinations):
+        return Evidence.exact("symbolic", False, f"{detail}: {len(eqs)} equations for "
+                              f"{len(combinations)} combinations")
+    ok = all(identity_evidence(e.lhs - e.rhs, comb, "").passed
+             for e, comb in zip(eqs, combinations, strict=True))
+    return Evidence.exact("symbolic", ok, detail)
+
+
+def statement_reduction_evidence(claim: Any, detail: str, statement: Any = None,
+                                 extra: Sequence[Hypothesis] = ()) -> Evidence:
+    """Symbolic evidence that every equation of the statement holds under the claim's
+    own hypotheses (:func:`hypotheses_of`, plus ``extra``): ``lhs - rhs`` reduces to 0."""
+    hyps = [*hypotheses_of(claim), *extra]
+    bad = []
+    for eq in equations_of(claim.statement if statement is None else statement):
+        diff = eq.lhs - eq.rhs
+        matrix = bool(getattr(diff, "is_Matrix", False))
+        if isinstance(eq.lhs, sp.Tuple) or isinstance(eq.rhs, sp.Tuple):
+            bad.append(f"{sp.sstr(eq)} is a definition")
+            continue
+        zero = sp.ZeroMatrix(*diff.shape) if matrix else sp.Integer(0)
+        ev = reduction_evidence(diff, hyps, zero, sp.sstr(eq)[:60], matrix=matrix)
+        if not ev.passed:
+            bad.append(ev.detail)
+    return Evidence.exact("symbolic", not bad,
+                          detail + ("" if not bad else "; FAILED: " + "; ".join(bad[:2])))
+
+
+def direction_of(claim: Any) -> dict[str, Any]:
+    """The direction a definitional statement ``Delta = (D_W, D_H, D_b)`` defines."""
+    rhs = claim.statement.rhs
+    return dict(zip(("D_W", "D_H", "D_b"), rhs, strict=True))

@@ -17,6 +17,8 @@ import sympy as sp
 
 from ufm_sym.claims import Evidence, Registry, VerifyContext
 from ufm_sym.model import Problem
+from ufm_sym.symbolic.expressions import FrobeniusNorm
+from ufm_sym.symbolic.functions import SpectralNorm
 from ufm_sym_proofs import _common as C
 
 SETTINGS = (
@@ -33,6 +35,24 @@ def minimizers_from_random_starts(ctx: VerifyContext) -> list[tuple[Problem, Any
 
 def _rows(M: Any) -> list[Any]:
     return [M[i, :] for i in range(M.rows)]
+
+
+def eq15_residual_of(statement: Any, p: Problem, x: Any, margin: Any = None) -> Any:
+    """(1.5): the statement (row norms equal, b = b* 1_K, b* = 0 or lambda_b = 0) decided
+    at the point for every row k (w^1 the first row, b* the mean of b); the worst
+    residual (a failing relation's residual exceeds the margin 10^-(dps-5))."""
+    from ufm_sym.symbolic.truth import truth
+
+    W, _, b = x
+    lw, lh, lb = p.mp_lambdas()
+    margin = mpmath.mpf(10) ** -(mpmath.mp.dps - 5) if margin is None else margin
+    worst = mpmath.mpf(0)
+    for k in range(p.K):
+        env = {"w^k": W[k, :], "w^1": W[0, :], "b": b, "b^{\\star}": mpmath.fsum(b) / p.K,
+               "lambda_b": lb, "K": p.K, "d": p.d}
+        t = truth(statement, env, margin, backend="mpmath")
+        worst = max(worst, abs(t.residual) if t.holds else max(abs(t.residual), 1))
+    return worst
 
 
 def eq15_parts(p: Problem, x: Any) -> dict[str, Any]:
@@ -155,51 +175,77 @@ def lemma_c4_evidence(ctx: VerifyContext, loss: str, records: Any = None,
 
 
 def register(registry: Registry) -> None:
-    from ufm_sym_proofs.geometry import G, H, W, lambda_H, lambda_W
+    from ufm_sym_proofs.geometry import G, W, lambda_b, lambda_H, lambda_W
 
     K, n = sp.symbols("K n", positive=True, integer=True)
+    Kd = W.shape[0]
+    wk, w1 = sp.MatrixSymbol("w^k", 1, W.shape[1]), sp.MatrixSymbol("w^1", 1, W.shape[1])
+    bstar = sp.Symbol(r"b^{\star}")
     c = registry.claim(
         "eq:1.5", "[13]: equal row norms of W*, b* = b* 1_K", cited=True, section="1",
+        title_tex=r"[13]: equal row norms of $\mathbf W^\star$, $\mathbf b^\star="
+                  r"b^\star\mathbf 1_K$",
         uses=("eq:1.3",),
-        statement=sp.Symbol(r"\|\mathbf{w}^{\star 1}\|=\cdots=\|\mathbf{w}^{\star K}\|,\ "
-                            r"\mathbf{b}^\star=b^\star\mathbf{1}_K"))
-    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(ctx, eq15_residual,
-                                                              "row-norm spread, ||b - b 1||"))
-    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(ctx, eq15_residual,
-                                                               "row-norm spread, ||b - b 1||"))
+        statement=[sp.Eq(FrobeniusNorm(wk), FrobeniusNorm(w1), evaluate=False),
+                   sp.Eq(sp.MatrixSymbol("b", Kd, 1), bstar * sp.OneMatrix(Kd, 1),
+                         evaluate=False),
+                   sp.Or(sp.Eq(bstar, 0, evaluate=False),
+                         sp.Eq(lambda_b, 0, evaluate=False))])
+    what15 = "the statement (||w^k|| = ||w^1||, b = b* 1_K, b* = 0 or lambda_b = 0) at every row"
+    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(
+        ctx, partial(eq15_residual_of, claim.statement), what15))
+    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(
+        ctx, partial(eq15_residual_of, claim.statement, margin=1e-6), what15))
     hk, wk = sp.MatrixSymbol("h_{k,i}", W.shape[1], 1), sp.MatrixSymbol("w^k", 1, W.shape[1])
     c = registry.claim(
         "eq:1.6", "[13]: features collapse onto the classifier rows and are centred",
         cited=True, section="1", uses=("eq:1.3",),
         statement=sp.Eq(hk, sp.sqrt(lambda_W / (n * lambda_H)) * wk.T, evaluate=False))
-    eq16 = partial(eq16_residual, statement=c.statement)
     what16 = "the worst of ||h_ki - sqrt(lW/(n lH)) w^k|| (the statement) and ||mean_k h_ki||"
-    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(ctx, eq16, what16))
-    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(ctx, eq16, what16))
-    Kd = W.shape[0]
+    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(
+        ctx, partial(eq16_residual, statement=claim.statement), what16))
+    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(
+        ctx, partial(eq16_residual, statement=claim.statement), what16))
     c = registry.claim(
         "eq:1.7", "[13]: W*^T is a K-simplex ETF", cited=True, section="1", uses=("eq:1.3",),
         statement=sp.Eq(W * W.T / sp.Symbol(r"\|\mathbf{w}^\star\|^2"),
                         Kd / (Kd - 1) * (sp.Identity(Kd) - sp.OneMatrix(Kd, Kd) / Kd),
                         evaluate=False))
-    eq17 = partial(eq17_residual, statement=c.statement)
     what17 = "||W W^T / ||w||^2 - K/(K-1) (I - 11^T/K)|| (the statement)"
-    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(ctx, eq17, what17))
-    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(ctx, eq17, what17))
+    c.check("high-precision")(lambda claim, ctx: _minimizer_evidence(
+        ctx, partial(eq17_residual, statement=claim.statement), what17))
+    c.check("numeric")(lambda claim, ctx: _numeric_minimizer_evidence(
+        ctx, partial(eq17_residual, statement=claim.statement), what17))
+    from ufm_sym_proofs import environments as E
+
     c = registry.claim(
         "lem:C.4", "[13, Lemma C.4]: ||grad g(R)|| <= sqrt(lW lH) at a critical point "
-        "implies a global minimizer", cited=True, section="3", uses=("eq:1.3", "eq:1.4"),
-        statement=sp.Le(sp.Symbol(r"\|\nabla g(\mathbf{R})\|"), sp.sqrt(lambda_W * lambda_H),
-                        evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: _both(ctx))
-    _ = G, H  # the statement's symbols come from the shared geometry module
+        "implies a global minimizer (g convex)", cited=True, section="3",
+        title_tex=r"[13, Lemma C.4]: $\|\nabla g(\mathbf R)\|\le\sqrt{\lambda_W\lambda_H}$ "
+                  r"at a critical point implies a global minimizer ($g$ convex)",
+        uses=("eq:1.3", "eq:1.4", "eq:3.1"),
+        statement=sp.Implies(
+            sp.And(E.CRITICAL, sp.Le(SpectralNorm(G), sp.sqrt(lambda_W * lambda_H),
+                                     evaluate=False)),
+            sp.Eq(E.F, E.FSTAR, evaluate=False)))
+    c.check("high-precision")(lambda claim, ctx: _both(ctx, claim))
 
 
-def _both(ctx: VerifyContext) -> Evidence:
+def _both(ctx: VerifyContext, claim: Any) -> Evidence:
+    """[13, Lemma C.4]: its statement at every hp critical point of both losses, and no
+    seeded random point below f*."""
+    from ufm_sym_proofs import environments as E
+
+    recs = C.hp_records(ctx, "ce") + C.hp_records(ctx, "mse")
+    truth_ev = E.truth_at_records(ctx, claim, recs, lambda r: E.landscape_env(r, ctx),
+                                  "at every refined critical point of both losses")
     e1, e2 = lemma_c4_evidence(ctx, "ce"), lemma_c4_evidence(ctx, "mse")
+    if not truth_ev.passed:
+        return truth_ev
     worst = max(float(e1.residual or 0), float(e2.residual or 0))
     ev = Evidence.from_residual("high-precision", mpmath.mpf(worst), C.hp_tolerance(ctx),
                                 e1.samples + e2.samples, "CE: " + e1.detail + " | MSE: "
                                 + e2.detail)
     ev.passed = e1.passed and e2.passed
+    ev.detail = truth_ev.detail + " | " + ev.detail
     return ev

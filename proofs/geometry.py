@@ -74,8 +74,9 @@ def null_hypotheses(unit_a: bool = True) -> list[Hypothesis]:
 
 
 def along(expr: Any, dirn: dict[str, Any]) -> Any:
-    """Substitute a direction into an expression in D_W, D_H, D_b."""
-    return expr.subs({_D.D_W: dirn["D_W"], _D.D_H: dirn["D_H"], _D.D_b: dirn["D_b"]})
+    """Substitute a direction into an expression in D_W, D_H, D_b, and let SymPy carry
+    out the trivial products (zero blocks drop out, scalars come to the front)."""
+    return expr.subs({_D.D_W: dirn["D_W"], _D.D_H: dirn["D_H"], _D.D_b: dirn["D_b"]}).doit()
 
 
 # ---------------------------------------------------------- high precision

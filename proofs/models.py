@@ -155,6 +155,57 @@ def float64_leg(ctx: VerifyContext, loss: str, derived: Any = None) -> Evidence:
         "relative error")
 
 
+def per_sample_objective(problem: Problem, point: Any) -> Any:
+    """f written sample by sample as in (1.1)-(1.4), in mpmath at the current precision:
+    (1/N) sum over classes k and samples i of the loss of ``W h_{k,i} + b`` against the
+    one-hot ``y_k`` (CE: ``log sum_l exp(r_l) - r_k``; MSE: ``||r - y_k||^2 / 2``), plus
+    ``lambda/2`` times each squared norm.  It is written here independently of the
+    engine's matrix form, so that evaluating the statement ``f = g(W H + b 1^T) +
+    penalties`` compares two different computations of the same number."""
+    W, H, b = point
+    lw, lh, lb = problem.mp_lambdas()
+    total = mpmath.mpf(0)
+    for k in range(problem.K):
+        for i in range(problem.n):
+            h = H[:, k * problem.n + i]
+            r = [mpmath.fsum(W[l, j] * h[j] for j in range(problem.d)) + b[l]
+                 for l in range(problem.K)]
+            if problem.loss == "ce":
+                top = max(r)
+                total += top + mpmath.log(mpmath.fsum(mpmath.exp(x - top) for x in r)) - r[k]
+            else:
+                total += mpmath.fsum((x - (1 if l == k else 0)) ** 2
+                                     for l, x in enumerate(r)) / 2
+    sq = lambda M: mpmath.fsum(x ** 2 for x in M)  # noqa: E731
+    return (total / problem.N + lw * sq(W) / 2 + lh * sq(H) / 2 + lb * sq(b) / 2)
+
+
+def objective_statement_evidence(claim: Any, ctx: VerifyContext, loss: str) -> Evidence:
+    """The statement ``f = g(W H + b 1^T) + lambda_W/2 ||W||^2 + ...`` at random points:
+    the left side by :func:`per_sample_objective`, the right side evaluated as printed
+    (``g`` the engine's data term at ``R``)."""
+    from ufm_sym.highprec.evaluate import _g_value, _matrix_rows
+
+    envs = []
+    with mpmath.workdps(ctx.dps):
+        for j, p in enumerate(_problems(loss)):
+            for m, x_f in enumerate(random_points(p, 2, ctx.seed + 29 * j, scale=0.8)):
+                x = float_to_mp_point(p, x_f)
+                lw, lh, lb = p.mp_lambdas()
+                env = {"f": per_sample_objective(p, x), "W": x[0], "H": x[1], "b": x[2],
+                       "lambda_W": lw, "lambda_H": lh, "lambda_b": lb}
+
+                def loss_g(R: Any, p: Any = p) -> Any:
+                    return _g_value(p, _matrix_rows(R))
+
+                envs.append((f"{p.describe()} point {m}", env, {"loss_g": loss_g}))
+    from ufm_sym_proofs._common import hp_margins, statement_truth_evidence
+
+    return statement_truth_evidence(ctx, claim, envs, "f sample by sample ((1.1)-(1.4)) "
+                                    "against the statement's right side at random points",
+                                    margin=hp_margins(ctx))
+
+
 def register(registry: Registry) -> None:
     D = derivation()
     f = sp.Symbol("f")
@@ -173,5 +224,30 @@ def register(registry: Registry) -> None:
             ],
         )
         claim.check("symbolic")(lambda claim, ctx, loss=loss: symbolic_cross_check(loss))
+        claim.check("high-precision")(lambda claim, ctx, loss=loss: objective_statement_evidence(
+            claim, ctx, loss))
         claim.check("high-precision")(lambda claim, ctx, loss=loss: high_precision_fd(ctx, loss))
         claim.check("numeric")(lambda claim, ctx, loss=loss: float64_leg(ctx, loss))
+
+    c = registry.claim(
+        "hyp:d=K", "the hypothesis of Theorems 1.1 and 1.2: feature dimension d = K classes",
+        title_tex="the hypothesis of Theorems 1.1 and 1.2: feature dimension $d=K$ classes",
+        kind="assumption", section="1", statement=sp.Eq(D.d, D.K, evaluate=False))
+    c.check("high-precision")(hypothesis_evidence)
+
+
+def hypothesis_evidence(claim: Any, ctx: VerifyContext) -> Evidence:
+    """The hypothesis holds for every setting whose points the claims that use it are
+    checked at (the high-precision critical points and the float64 samples of both
+    losses): the statement evaluated at each setting's sizes."""
+    from ufm_sym.highprec.families import sample_settings
+    from ufm_sym.symbolic.truth import truth
+    from ufm_sym_proofs.numeric_evidence import numeric_settings
+
+    settings = list(dict.fromkeys([*sample_settings(), *numeric_settings("ce"),
+                                   *numeric_settings("mse")]))
+    bad = [p.describe() for p in settings
+           if not truth(claim.statement, {"d": p.d, "K": p.K}, 0).holds]
+    return Evidence("high-precision", not bad and bool(settings), None, None, len(settings),
+                    f"the statement holds for each of the {len(settings)} settings the "
+                    "theorems are checked at" + (f"; FAILS for {bad[0]}" if bad else ""))

@@ -24,12 +24,16 @@ from typing import Any
 import sympy as sp
 
 from ufm_sym.claims import Claim, Evidence, Registry, VerifyContext
-from ufm_sym.symbolic.expressions import HessianG, LossG
+from ufm_sym.symbolic.expressions import FrobeniusNorm, HessianG, LossG
+from ufm_sym.symbolic.functions import Rank, SpectralNorm
 from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_scalar
 from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
 from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs import section3 as S3
 from ufm_sym_proofs import section4_points as P
+from ufm_sym_proofs.landscape import theorem_evidence
 
 LOSS = "mse"
 D = C.derivation()
@@ -435,24 +439,37 @@ def register(registry: Registry) -> None:
 
 
 def _register_claims(registry: Registry) -> None:
-    from ufm_sym_proofs.numeric_evidence import (
-        numeric_direction_evidence,
-        numeric_residual_evidence,
-    )
+    from ufm_sym_proofs.numeric_evidence import numeric_direction_evidence, numeric_samples
 
-    gnorm = GNORM
-    rank = sp.Function("rank")
+    recs = P.records
+    samples = lambda ctx: numeric_samples(ctx, LOSS)  # noqa: E731
+
+    def at_points(detail: str) -> Any:
+        return lambda claim, ctx: E.truth_at_records(ctx, claim, recs(ctx), E.point_env, detail)
+
+    def at_samples(detail: str) -> Any:
+        return lambda claim, ctx: E.truth_at_samples(ctx, claim, samples(ctx),
+                                                     E.float_point_env, detail)
+
+    gnorm = SpectralNorm(G)
 
     # ------------------------------------------------------------ [12] cited
+    s_ = sp.sqrt(sp.Symbol("n", positive=True) * lh / lw)
+    gc, gm, beta_s = sp.Symbol(r"\gamma_c"), sp.Symbol(r"\gamma_m"), sp.Symbol(r"\beta_{\star}")
+    PK = sp.Identity(K) - sp.OneMatrix(K, K) / K
     c = registry.claim(
         "ref:12", "[12]: closed form of the MSE global minimizer in every regime (A, B, C, "
         "zero)", cited=True, section="4", uses=("eq:1.4",),
-        statement=sp.Eq(W * H, sp.Symbol(r"\gamma_c") * sp.MatrixSymbol(r"\tilde{Y}", K, N)
-                        + sp.Symbol(r"\gamma_m") * sp.OneMatrix(K, N), evaluate=False))
+        title_tex=r"[12]: closed form of the MSE global minimizer in every regime",
+        statement=[sp.Eq(W * W.T, s_ * (gc * PK + gm * sp.OneMatrix(K, K)), evaluate=False),
+                   sp.Eq(W * H, gc * (Y - sp.OneMatrix(K, N) / K) + gm * sp.OneMatrix(K, N),
+                         evaluate=False),
+                   sp.Eq(b, beta_s * sp.OneMatrix(K, 1), evaluate=False),
+                   sp.Eq(E.F, E.FSTAR, evaluate=False)])
 
     @c.check("high-precision")
     def _(claim: Claim, ctx: VerifyContext) -> Evidence:
-        ev = P.ref12_evidence(ctx)
+        ev = _merge(P.ref12_statement_evidence(ctx, claim), P.ref12_evidence(ctx))
         ranks = P.ref12_ranks(ctx)
         full = [f"K={k}" for reg, rk, k in ranks if reg == "C" and rk == k]
         claim.findings[:] = [
@@ -471,21 +488,34 @@ def _register_claims(registry: Registry) -> None:
     # --------------------------------------------------------- Proposition 4.1
     c = registry.claim(
         "eq:4.1", "(4.1) ||grad g(R)|| <= sqrt(lambda_W lambda_H) splits the MSE critical "
-        "points", uses=("eq:1.4",), section="4",
-        statement=sp.Le(gnorm, THR, evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: P.split_evidence(ctx))
+        "points", uses=("eq:1.4", "lem:C.4"), section="4",
+        title_tex=r"(4.1) $\|\nabla g(\mathbf R)\|\le\sqrt{\lambda_W\lambda_H}$ splits the MSE "
+                  r"critical points",
+        statement=sp.Implies(E.CRITICAL, sp.Or(
+            sp.And(sp.Le(gnorm, THR, evaluate=False), sp.Eq(E.F, E.FSTAR, evaluate=False)),
+            sp.Gt(gnorm, THR, evaluate=False))))
+    c.check("high-precision")(lambda claim, ctx: _merge(
+        E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
+                           "each MSE critical point is in C1 (and a global minimizer) or "
+                           "in C2"), P.split_evidence(ctx)))
     c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "split"))
 
     c = registry.claim(
         "prop:4.1", "Proposition 4.1: a critical point with ||grad g(R)|| <= "
-        "sqrt(lW lH) is a global minimizer", uses=("eq:4.1", "lem:C.4", "ref:12"),
-        kind="proposition", section="4", statement=sp.Le(gnorm, THR, evaluate=False),
+        "sqrt(lW lH) is a global minimizer", uses=("eq:4.1", "lem:C.4"),
+        title_tex=r"Proposition 4.1: a critical point with $\|\nabla g(\mathbf R)\|\le"
+                  r"\sqrt{\lambda_W\lambda_H}$ is a global minimizer",
+        kind="proposition", section="4",
+        statement=sp.Implies(sp.And(E.CRITICAL, sp.Le(gnorm, THR, evaluate=False)),
+                             sp.Eq(E.F, E.FSTAR, evaluate=False)),
         derivation=[("MSE g is convex: hess g[D, D] = ||D||_F^2 / N", sp.Eq(
             HessianG(sp.MatrixSymbol("D", K, N)),
             sp.Trace(sp.MatrixSymbol("D", K, N).T * sp.MatrixSymbol("D", K, N)) / N,
             evaluate=False))])
     c.check("symbolic")(lambda claim, ctx: mse_g_symbolic())
-    c.check("high-precision")(lambda claim, ctx: P.prop41_evidence(ctx))
+    c.check("high-precision")(lambda claim, ctx: _merge(
+        E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
+                           "at every MSE critical point"), P.prop41_evidence(ctx)))
     c.check("numeric")(lambda claim, ctx: P.numeric_prop41_evidence(ctx))
 
     # --------------------------------------------------------- Proposition 4.2
@@ -495,30 +525,33 @@ def _register_claims(registry: Registry) -> None:
         c = registry.claim(label, f"critical-point equation in {which} (MSE)", uses=("eq:1.4",),
                            section="4", statement=eq)
         c.check("symbolic")(lambda claim, ctx, w=which: critical_equation_symbolic(w))
-        c.check("high-precision")(lambda c, ctx, w=which: _statement(
-            ctx, c, f"||(1/N)(W H + b 1^T - Y) {'H^T + lW W' if w == 'W' else '... + lH H'}||"))
-        c.check("numeric")(lambda claim, ctx, w=which: numeric_residual_evidence(
-            ctx, LOSS, "gradient"))
+        c.check("high-precision")(at_points(f"the MSE gradient in {which} at refined critical "
+                                            "points"))
+        c.check("numeric")(at_samples(f"the MSE gradient in {which} at float64 points"))
 
     bal = sp.Eq(W.T * W, lh / lw * H * H.T, evaluate=False)
+    comb = W.T * D.grad_W - D.grad_H * H.T
     c = registry.claim(
         "eq:4.6", "balance W^T W = (lambda_H/lambda_W) H H^T, lambda_W ||W||^2 = lambda_H "
         "||H||^2", uses=("eq:4.4", "eq:4.5"), section="4",
         statement=[bal, sp.Eq(lw * sp.Trace(W.T * W), lh * sp.Trace(H.T * H), evaluate=False)],
         derivation=[("left-multiply (4.4) by W^T, right-multiply (4.5) by H^T, subtract",
-                     sp.Eq(W.T * W - lh / lw * H * H.T,
-                           (W.T * D.grad_W - D.grad_H * H.T) / lw, evaluate=False))])
-    c.check("symbolic")(lambda claim, ctx: balance_symbolic())
-    c.check("high-precision")(lambda c, ctx: _statement(
-        ctx, c, "the worst of ||W^T W - (lH/lW) H H^T|| and |lW ||W||^2 - lH ||H||^2|"))
-    c.check("numeric")(num("4.6"))
+                     sp.Eq(W.T * W - lh / lw * H * H.T, comb / lw, evaluate=False))])
+    c.check("symbolic")(lambda claim, ctx: C.combination_evidence(
+        claim, [comb / lw, sp.Trace(comb)],
+        "the statement's W^T W - (lH/lW) H H^T == (1/lambda_W)(W^T df/dW - df/dH H^T) and its "
+        "trace form == tr(W^T df/dW - df/dH H^T), with the derived gradient"))
+    c.check("high-precision")(at_points("the balance and its trace at refined critical points"))
+    c.check("numeric")(at_samples("the balance and its trace at float64 points"))
 
     c = registry.claim(
         "eq:4.2", "Proposition 4.2's balance condition W^T W = (lambda_H/lambda_W) H H^T",
         uses=("eq:4.6",), section="4", statement=bal)
-    c.check("symbolic")(lambda claim, ctx: balance_symbolic())
-    c.check("high-precision")(lambda c, ctx: _statement(ctx, c, "||W^T W - (lH/lW) H H^T||"))
-    c.check("numeric")(num("4.6"))
+    c.check("symbolic")(lambda claim, ctx: C.combination_evidence(
+        claim, [comb / lw], "the statement's W^T W - (lH/lW) H H^T == (1/lambda_W)(W^T df/dW "
+        "- df/dH H^T), with the derived gradient"))
+    c.check("high-precision")(at_points("W^T W - (lH/lW) H H^T at refined critical points"))
+    c.check("numeric")(at_samples("the balance at float64 points"))
 
     for label, which, lhs, rhs in (
             ("eq:4.7", "W", W, (Y - b * ones_N.T - W * H) * H.T / (N * lw)),
@@ -526,252 +559,366 @@ def _register_claims(registry: Registry) -> None:
         c = registry.claim(label, f"{which} solved from the critical-point equation",
                            uses=("eq:4.4" if which == "W" else "eq:4.5",), section="4",
                            statement=sp.Eq(lhs, rhs, evaluate=False))
-        c.check("symbolic")(lambda claim, ctx, w=which: solved_symbolic(w))
-        c.check("high-precision")(lambda c, ctx, w=which: _statement(
-            ctx, c, f"||{w} - (4.{7 if w == 'W' else 8}) right side||"))
-        c.check("numeric")(lambda claim, ctx, w=which: numeric_residual_evidence(
-            ctx, LOSS, "gradient"))
+        c.check("symbolic")(lambda claim, ctx, w=which: C.combination_evidence(
+            claim, [(GRAD_W / lw) if w == "W" else (GRAD_H / lh)],
+            f"the statement's {w} - (right side) == (1/lambda) df/d{w} (derived, MSE)"))
+        c.check("high-precision")(at_points(f"{which} against the right side at refined "
+                                            "critical points"))
+        c.check("numeric")(at_samples(f"{which} against the right side at float64 points"))
 
     for label, which, stmt in (
-            ("eq:4.9", "W", sp.Le(rank(W), rank(H), evaluate=False)),
-            ("eq:4.10", "H", sp.Le(rank(H), rank(W), evaluate=False))):
+            ("eq:4.9", "W", sp.Le(Rank(W), Rank(H), evaluate=False)),
+            ("eq:4.10", "H", sp.Le(Rank(H), Rank(W), evaluate=False))):
         c = registry.claim(label, f"rank {which} <= rank {'H' if which == 'W' else 'W'}",
                            uses=("eq:4.7" if which == "W" else "eq:4.8",), section="4",
                            statement=stmt)
         c.check("symbolic")(lambda claim, ctx, w=which: factor_symbolic(w))
-        c.check("high-precision")(lambda claim, ctx, w=which: P.rank_inequality_evidence(
-            ctx, "4.9" if w == "W" else "4.10"))
-        c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+        c.check("high-precision")(lambda claim, ctx: _merge(
+            at_points("the ranks (singular values above 10^-(dps/2) relative)")(claim, ctx),
+            P.rank_inequality_evidence(ctx, "4.3")))
+        c.check("numeric")(at_samples("the ranks in float64"))
 
     c = registry.claim(
         "eq:4.3", "rank W = rank H (no bound K - 1 for MSE)", uses=("eq:4.9", "eq:4.10"),
-        section="4", statement=sp.Eq(rank(W), rank(H), evaluate=False))
+        section="4", statement=sp.Eq(Rank(W), Rank(H), evaluate=False))
     c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
-    c.check("high-precision")(lambda claim, ctx: P.rank_inequality_evidence(ctx, "4.3"))
-    c.check("numeric")(lambda claim, ctx: numeric_residual_evidence(ctx, LOSS, "rank_equal"))
+    c.check("high-precision")(lambda claim, ctx: _merge(
+        at_points("rank W and rank H")(claim, ctx), P.rank_inequality_evidence(ctx, "4.3")))
+    c.check("numeric")(at_samples("rank W and rank H in float64"))
 
     c = registry.claim(
         "prop:4.2", "Proposition 4.2: any MSE critical point has W^T W = (lH/lW) H H^T and "
         "rank W = rank H", uses=("eq:4.2", "eq:4.3"), kind="proposition", section="4",
-        statement=[bal, sp.Eq(rank(W), rank(H), evaluate=False)])
+        statement=sp.Implies(E.CRITICAL, sp.And(bal, sp.Eq(Rank(W), Rank(H), evaluate=False))))
     c.check("high-precision")(lambda claim, ctx: _merge(
-        _hp(ctx, lambda r: C.statement_residual(bal, r), "balance (the statement's first "
-            "equation evaluated at each point)"), P.rank_inequality_evidence(ctx, "4.3")))
-    c.check("numeric")(lambda claim, ctx: _merge(
-        numeric_residual_evidence(ctx, LOSS, "balance"),
-        numeric_residual_evidence(ctx, LOSS, "rank_equal")))
+        E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
+                           "at every MSE critical point"),
+        P.rank_inequality_evidence(ctx, "4.3")))
+    c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
+        ctx, claim, samples(ctx), E.float_landscape_env, "at every float64 MSE critical point"))
 
     _register_prop43(registry)
     _register_theorem(registry)
 
 
-def _merge(e1: Evidence, e2: Evidence) -> Evidence:
-    """Two pieces of evidence at one level, as one (the weaker residual is reported)."""
-    digits = [x for x in (e1.digits, e2.digits) if x is not None]
-    return Evidence(e1.level, e1.passed and e2.passed,
-                    e1.residual if (e1.digits or 99) <= (e2.digits or 99) else e2.residual,
-                    min(digits) if digits else None, max(e1.samples, e2.samples),
-                    e1.detail + " | " + e2.detail)
+def _merge(*evs: Evidence) -> Evidence:
+    """Several pieces of evidence at one level, as one (the weakest digits reported)."""
+    digits = [e.digits for e in evs if e.digits is not None]
+    worst = min(evs, key=lambda e: 99 if e.digits is None else e.digits)
+    return Evidence(evs[0].level, all(e.passed for e in evs), worst.residual,
+                    min(digits) if digits else None, max(e.samples for e in evs),
+                    " | ".join(e.detail for e in evs))
 
 
 def _register_prop43(registry: Registry) -> None:
-    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
+    from ufm_sym_proofs.numeric_evidence import numeric_samples
 
-    E = W * H + b * ones_N.T - Y
-    for which, stmt in ((11, sp.Eq(E * H.T + N * lw * W, sp.ZeroMatrix(K, d), evaluate=False)),
-                        (12, sp.Eq(W.T * E + N * lh * H, sp.ZeroMatrix(d, N), evaluate=False)),
-                        (13, sp.Eq(E * ones_N + N * lb * b, sp.ZeroMatrix(K, 1),
+    recs = P.records
+
+    E_ = W * H + b * ones_N.T - Y
+    for which, stmt in ((11, sp.Eq(E_ * H.T + N * lw * W, sp.ZeroMatrix(K, d), evaluate=False)),
+                        (12, sp.Eq(W.T * E_ + N * lh * H, sp.ZeroMatrix(d, N), evaluate=False)),
+                        (13, sp.Eq(E_ * ones_N + N * lb * b, sp.ZeroMatrix(K, 1),
                                    evaluate=False))):
         c = registry.claim(f"eq:4.{which}", f"critical-point equation times N ({which - 10} of"
                            " 3)", uses=("eq:1.4",), section="4", statement=stmt)
-        c.check("symbolic")(lambda claim, ctx, w=which: times_N_symbolic(w))
-        c.check("high-precision")(lambda c, ctx, w=which: _statement(
-            ctx, c, f"||(4.{w}) left side||"))
-        c.check("numeric")(lambda claim, ctx, w=which: numeric_residual_evidence(
-            ctx, LOSS, "gradient"))
+        c.check("symbolic")(lambda claim, ctx, w=which: C.combination_evidence(
+            claim, [N * {11: GRAD_W, 12: GRAD_H, 13: GRAD_b}[w]],
+            f"the statement's left side of (4.{w}) == N times the derived gradient (MSE)"))
+        c.check("high-precision")(lambda claim, ctx, w=which: E.truth_at_records(
+            ctx, claim, recs(ctx), E.point_env, f"(4.{w}) at refined critical points"))
+        c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
+            ctx, claim, numeric_samples(ctx, LOSS), E.float_point_env, "at float64 points"))
 
     Sig = sp.MatrixSymbol(r"\Sigma", K, d)
     Um = sp.MatrixSymbol("U", K, K)
     c = registry.claim(
         "eq:4.14", "W~ = W V = U Sigma: orthogonal columns, zero after r = rank W",
-        uses=("prop:4.2",), section="4", statement=sp.Eq(W * V, Um * Sig, evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, P.residual_414, "the worst of ||W V - U Sigma||, the off-diagonal of W~^T W~ and "
-        "||columns > r|| (V from the mpmath SVD of W)"))
+        uses=(), section="4",
+        title_tex=r"$\widetilde{\mathbf W}=\mathbf W\mathbf V=\mathbf U\boldsymbol\Sigma$",
+        statement=sp.Eq(W * V, Um * Sig, evaluate=False))
+    c.check("high-precision")(lambda claim, ctx: _merge(
+        P.truth_over_rotations(ctx, claim, recs(ctx), P.rotation_env,
+                               "W V against U Sigma (the mpmath SVD of W)"),
+        _hp_rot(ctx, P.residual_414, "the off-diagonal of W~^T W~ and ||columns > r||")))
     c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "4.26"))
 
     c = registry.claim(
         "eq:4.15", "W~ H~ = W V V^T H = W H", uses=("eq:4.14",), section="4",
         statement=sp.Eq(W * V * V.T * H, W * H, evaluate=False),
         hypotheses=tuple(h.equation for h in ORTH_V))
-    c.check("symbolic")(lambda claim, ctx: rotation_product_symbolic())
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(ctx, P.residual_415, "||W~ H~ - W H||"))
+    c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
+        claim, "the statement under V V^T = V^T V = I"))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.rotation_env, "W V V^T H against W H"))
     c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
     c = registry.claim(
         "step:4.3.crit", "(W V, V^T H, b) is a critical point: (4.11)-(4.13) times V, V^T",
         uses=("eq:4.11", "eq:4.12", "eq:4.13", "eq:4.15"), kind="step", section="4",
-        statement=sp.Eq(D.grad_W.xreplace(ROT), D.grad_W * V, evaluate=False),
+        statement=[sp.Eq(D.grad_W.xreplace(ROT), D.grad_W * V, evaluate=False),
+                   sp.Eq(D.grad_H.xreplace(ROT), V.T * D.grad_H, evaluate=False),
+                   sp.Eq(D.grad_b.xreplace(ROT), D.grad_b, evaluate=False)],
         hypotheses=tuple(h.equation for h in ORTH_V))
-    c.check("symbolic")(lambda claim, ctx: _all([rotated_critical_symbolic(),
-                                          rotated_balance_symbolic()],
-                                         "rotated gradient == rotated gradient; rows of H~ "
-                                         "orthogonal"))
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(ctx, P.residual_rotated_critical,
-                                                  "||grad f(W V, V^T H, b)||"))
+    c.check("symbolic")(lambda claim, ctx: _all([
+        C.statement_reduction_evidence(claim, "the statement under V V^T = V^T V = I (grad g "
+                                       "is the same at both points, R~ = R by (4.15))"),
+        rotated_critical_symbolic(), rotated_balance_symbolic()],
+        "the rotated gradient is the gradient times V (derived); rows of H~ orthogonal"))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.rotation_env, "the gradient at (W V, V^T H, b) against the "
+        "rotated gradient"))
     c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
+    a = Geo.a
     c = registry.claim(
         "eq:4.16", "W a = 0 iff H^T a = 0 (by (4.6))", uses=("eq:4.6",), section="4",
-        statement=sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False))
+        title_tex=r"$\mathbf W\mathbf a=\mathbf 0$ iff $\mathbf H^\top\mathbf a=\mathbf 0$",
+        statement=sp.Equivalent(sp.Eq(W * a, sp.ZeroMatrix(K, 1), evaluate=False),
+                                sp.Eq(H.T * a, sp.ZeroMatrix(N, 1), evaluate=False)))
     c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, P.residual_416, "the worst over the null vectors a = V e_j (j > r) of ||W a|| "
-        "and ||H^T a||", recs=P.null_records(ctx)))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.column_direction_envs,
+        "at a = V e_j for every j (null vectors of W and not)"))
 
+    gen = Geo.direction(Geo.alpha, Geo.beta)
+    hyps17 = tuple(h.equation for h in _general_hyps())
     c = registry.claim(
         "eq:4.17", "the direction (alpha u a^T, beta a v^T, 0)", uses=("eq:4.16",),
         section="4", statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(
-            *(Geo.direction(Geo.alpha, Geo.beta)[k] for k in ("D_W", "D_H", "D_b"))),
-            evaluate=False))
-    c.check("symbolic")(lambda claim, ctx: direction_17_symbolic())
+            *(gen[k] for k in ("D_W", "D_H", "D_b"))), evaluate=False),
+        hypotheses=hyps17)
+    c.check("symbolic")(lambda claim, ctx: general_direction_symbolic(claim))
+    d417 = c
 
+    form_symbol = sp.Symbol(r"\nabla^2 f[\Delta,\Delta]")
     c = registry.claim(
         "eq:4.18", "the MSE Hessian form: (3.9) with hess g = (1/N) I", uses=("eq:1.4",),
-        section="4", statement=sp.Eq(sp.Symbol(r"\nabla^2 f[\Delta,\Delta]"), FORM,
-                                     evaluate=False))
-    c.check("symbolic")(lambda claim, ctx: hessian_form_symbolic())
-    c.check("high-precision")(lambda claim, ctx: _hp(
-        ctx, lambda r: P.residual_418(r, ctx), "(4.18) written out vs the quadratic form of "
-        "the full Hessian matrix at a random direction (relative)"))
+        section="4", statement=sp.Eq(form_symbol, FORM, evaluate=False))
+    c.check("symbolic")(lambda claim, ctx: _all([C.identity_evidence(
+        claim.statement.rhs, mse_hessian(D.hessian_form), "the statement's right side is the "
+        "derived form with hess g = (1/N) I"), hessian_form_symbolic()],
+        "the statement's right side == (3.9) with hess g = (1/N) I == (1/N)||D1||^2 + 2 <grad "
+        "g, D_W D_H> + the penalties"))
+    c.check("high-precision")(lambda claim, ctx: S3.form_fd_evidence(ctx, claim, LOSS,
+                                                                     form_symbol))
 
-    gen = Geo.direction(Geo.alpha, Geo.beta)
+    dirn17 = C.direction_of(d417)
+    DW, DH = dirn17["D_W"], dirn17["D_H"]
+    al, be, s, sg = Geo.alpha, Geo.beta, Geo.a_norm2, Geo.sigma
     c = registry.claim(
         "eq:4.19", "(4.19)-(4.21): D_W H + W D_H = 0, D_W D_H = alpha beta |a|^2 u v^T, "
         "||D_W||^2 = alpha^2 |a|^2, ||D_H||^2 = beta^2 |a|^2", uses=("eq:4.17",), section="4",
-        statement=[sp.Eq(Geo.along(D.first_order_change, gen), sp.ZeroMatrix(K, N),
+        statement=[sp.Eq(Geo.along(D.first_order_change, dirn17), sp.ZeroMatrix(K, N),
                          evaluate=False),
-                   sp.Eq(gen["D_W"] * gen["D_H"],
-                         Geo.alpha * Geo.beta * Geo.a_norm2 * Geo.u * Geo.v.T, evaluate=False)],
-        hypotheses=tuple(h.equation for h in _general_hyps()))
-    c.check("symbolic")(lambda claim, ctx: direction_identities_symbolic(False))
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, lambda rot: P.residual_419(rot, False), "(4.19)-(4.21) residuals with alpha = "
-        "0.7, beta = -1.3, a = 1.5 V e_d, (u, v) the top pair of grad g",
-        recs=P.null_records(ctx)))
+                   sp.Eq(DW * DH, al * be * s * Geo.u * Geo.v.T, evaluate=False),
+                   sp.Eq(sp.Trace(DW.T * DW), al ** 2 * s, evaluate=False),
+                   sp.Eq(sp.Trace(DH.T * DH), be ** 2 * s, evaluate=False)],
+        hypotheses=hyps17)
+    c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
+        claim, "the statement under W a = 0, H^T a = 0, |a|^2 = s, |u| = |v| = 1"))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, P.null_records(ctx), P.test_direction_env,
+        "alpha = 0.7, beta = -1.3, a = 1.5 V e_d, (u, v) the top pair of grad g"))
 
+    at = V.T * a
+    rdir = {"D_W": al * Geo.u * at.T, "D_H": be * at * Geo.v.T}
     c = registry.claim(
         "eq:4.22", "(4.22)-(4.24): the same at (W V, V^T H, b) with a~ = V^T a",
         uses=("eq:4.17", "eq:4.14"), section="4",
-        statement=sp.Eq(W * V * (V.T * Geo.a), sp.ZeroMatrix(K, 1), evaluate=False),
-        hypotheses=tuple(h.equation for h in _general_hyps() + ORTH_V))
-    c.check("symbolic")(lambda claim, ctx: direction_identities_symbolic(True))
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, lambda rot: P.residual_419(rot, True), "(4.22)-(4.24) residuals at the rotated "
-        "point", recs=P.null_records(ctx)))
+        statement=[sp.Eq(rdir["D_W"] * V.T * H + W * V * rdir["D_H"], sp.ZeroMatrix(K, N),
+                         evaluate=False),
+                   sp.Eq(rdir["D_W"] * rdir["D_H"], al * be * s * Geo.u * Geo.v.T,
+                         evaluate=False),
+                   sp.Eq(sp.Trace(rdir["D_W"].T * rdir["D_W"]), al ** 2 * s, evaluate=False),
+                   sp.Eq(sp.Trace(rdir["D_H"].T * rdir["D_H"]), be ** 2 * s, evaluate=False)],
+        hypotheses=hyps17 + tuple(h.equation for h in ORTH_V))
+    c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
+        claim, "the statement under W a = 0, H^T a = 0, |a|^2 = s, |u| = |v| = 1, V V^T = I"))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, P.null_records(ctx), P.test_direction_env,
+        "the same test direction at the rotated point"))
 
-    al, be, s, sg = Geo.alpha, Geo.beta, Geo.a_norm2, Geo.sigma
+    closed = 2 * al * be * s * sg + (lw * al ** 2 + lh * be ** 2) * s
+    form_x = Geo.along(FORM, dirn17)
+    form_rot = FORM.xreplace({W: W * V, H: V.T * H}).subs(
+        {D.D_W: rdir["D_W"], D.D_H: rdir["D_H"], D.D_b: sp.ZeroMatrix(K, 1)}).doit()
     c = registry.claim(
         "eq:4.25", "the two points have the same Hessian information along (4.17)",
         uses=("eq:4.18", "eq:4.19", "eq:4.22", "eq:4.15"), section="4",
-        statement=sp.Eq(sp.Symbol(r"\nabla^2 f[\Delta,\Delta]"),
-                        2 * al * be * s * sg + (lw * al ** 2 + lh * be ** 2) * s,
-                        evaluate=False),
-        hypotheses=tuple(h.equation for h in _general_hyps()))
-    c.check("symbolic")(lambda claim, ctx: same_information_symbolic())
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, P.residual_425, "the worst of |hess f[D, D] - closed form| and "
-        "|hess f~[D~, D~] - closed form|",
-        recs=P.null_records(ctx)))
+        statement=[sp.Eq(form_x, closed, evaluate=False), sp.Eq(form_rot, closed,
+                                                                evaluate=False)],
+        hypotheses=hyps17 + tuple(h.equation for h in ORTH_V) + (
+            Geo.null_hypotheses(unit_a=False)[-1].equation,))
+    c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
+        claim, "the (4.18) form along (4.17) at (W, H, b) and along the rotated direction at "
+        "(W V, V^T H, b) both reduce to the statement's closed form"))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, P.null_records(ctx), P.test_direction_env,
+        "both forms and the closed form at the test direction"))
 
+    Dm = (D.D_W, D.D_H, D.D_b)
+    obj_q = D.objective.xreplace({W: W * Q, H: Q.T * H})
+    form_q = D.hessian_form.xreplace({W: W * Q, H: Q.T * H}).subs(
+        {D.D_W: Dm[0] * Q, D.D_H: Q.T * Dm[1]})
     c = registry.claim(
         "step:4.3.inv", "f(W Q, Q^T H, b) = f(W, H, b): the Hessians at the two points are "
         "orthogonally similar (Remark R2)", uses=("eq:1.4",), kind="step", section="4",
-        statement=sp.Eq(LossG(W * Q * Q.T * H + b * ones_N.T), LossG(D.R), evaluate=False),
+        title_tex=r"$f(\mathbf W\mathbf Q,\mathbf Q^\top\mathbf H,\mathbf b)=f(\mathbf W,"
+                  r"\mathbf H,\mathbf b)$: the Hessians at the two points are orthogonally "
+                  r"similar (Remark R2)",
+        statement=[sp.Eq(obj_q, D.objective, evaluate=False),
+                   sp.Eq(form_q, D.hessian_form, evaluate=False)],
         hypotheses=tuple(h.equation for h in ORTH_Q))
     c.check("symbolic")(lambda claim, ctx: invariance_symbolic())
-    c.check("high-precision")(lambda claim, ctx: P.invariance_evidence(ctx))
+    c.check("high-precision")(lambda claim, ctx: P.invariance_statement_evidence(ctx, claim))
 
     c = registry.claim(
         "prop:4.3", "Proposition 4.3: (W V, V^T H, b) is a critical point in normal form with "
         "the same Hessian information", uses=("eq:4.14", "eq:4.15", "step:4.3.crit",
-                                               "eq:4.25", "step:4.3.inv"),
+                                               "eq:4.25"),
         kind="proposition", section="4",
-        statement=sp.Eq(sp.Symbol(r"\operatorname{spec}\nabla^2 f(\widetilde W,\widetilde H,b)"),
-                        sp.Symbol(r"\operatorname{spec}\nabla^2 f(W,H,b)"), evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: P.prop43_evidence(ctx))
+        statement=[sp.Eq(FrobeniusNorm(P.GRAD_F_ROT), 0, evaluate=False),
+                   sp.Eq(P.F_ROT, E.F, evaluate=False),
+                   sp.Eq(P.HESS_ROT, P.T_ROT * E.HESS_F * P.T_ROT.T, evaluate=False)])
+    c.check("high-precision")(lambda claim, ctx: _merge(P.prop43_statement_evidence(ctx, claim),
+                                                       P.prop43_evidence(ctx)))
     c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
+    i_, j_, r_ = sp.symbols("i j r", integer=True, positive=True)
+    e_j = sp.MatrixSymbol("e_j", d, 1)
+    Wt, Ht = W * V, V.T * H
     c = registry.claim(
         "asm:4.4", "Assumption 4.4 [covers (4.26)]: W = [w_1..w_r, 0], H = [h^1; ..; h^r; 0] "
         "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3"),
+        title_tex=r"Assumption 4.4 [covers (4.26)]: $\mathbf W=[\mathbf w_1,\dots,\mathbf w_r,"
+                  r"\mathbf 0]$, $\mathbf H=[\mathbf h^1;\dots;\mathbf h^r;\mathbf 0]$ with "
+                  r"orthogonal columns and rows, $\mathbf w_i,\mathbf h^i\ne\mathbf 0$",
         kind="assumption", section="4",
-        statement=sp.Eq(W.T * W, sp.MatrixSymbol(r"\operatorname{diag}", d, d), evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: _merge(
-        _hp_rot(ctx, P.residual_426, "(4.26): off-diagonals of W~^T W~ and H~ H~^T + ||tail "
-                "after r||"),
-        _hp_rot(ctx, P.residual_asm44, "item 2: w_i, h^i != 0 and |  ||w_i||^2 - (lH/lW)"
-                " ||h^i||^2 |")))
+        statement=[
+            sp.Implies(sp.Ne(i_, j_), sp.Eq(e_i.T * Wt.T * Wt * e_j, 0, evaluate=False)),
+            sp.Implies(sp.Ne(i_, j_), sp.Eq(e_i.T * Ht * Ht.T * e_j, 0, evaluate=False)),
+            sp.Implies(sp.Gt(i_, r_), sp.Eq(Wt * e_i, sp.ZeroMatrix(K, 1), evaluate=False)),
+            sp.Implies(sp.Gt(i_, r_), sp.Eq(Ht.T * e_i, sp.ZeroMatrix(N, 1), evaluate=False)),
+            sp.Implies(sp.Le(i_, r_), sp.Ne(Wt * e_i, sp.ZeroMatrix(K, 1), evaluate=False)),
+            sp.Implies(sp.Le(i_, r_), sp.Eq(lw * e_i.T * Wt.T * Wt * e_i,
+                                            lh * e_i.T * Ht * Ht.T * e_i, evaluate=False))])
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.pair_envs, "the rotated point at every pair (i, j) of "
+        "indices <= d (V from the SVD of W, r = rank W)"))
     c.check("numeric")(lambda claim, ctx: _merge(P.float_evidence(ctx, "4.26"),
-                                            P.float_evidence(ctx, "asm4.4")))
+                                                 P.float_evidence(ctx, "asm4.4")))
+
+
+def general_direction_symbolic(claim: Claim) -> Evidence:
+    """(4.17) is built so that, under W a = 0, H^T a = 0, |a|^2 = s, |u| = |v| = 1:
+    D1 = 0, D_W D_H = alpha beta s u v^T, ||D_W||^2 = alpha^2 s, ||D_H||^2 = beta^2 s
+    (the statement's direction, reduced), and its blocks have the shapes of W, H, b."""
+    dirn = C.direction_of(claim)
+    hyps = C.hypotheses_of(claim)
+    al, be, s = Geo.alpha, Geo.beta, Geo.a_norm2
+    DW, DH = dirn["D_W"], dirn["D_H"]
+    checks = [
+        C.reduction_evidence(Geo.along(D.first_order_change, dirn), hyps,
+                             sp.ZeroMatrix(K, N), "D1", matrix=True),
+        C.reduction_evidence(DW * DH, hyps, al * be * s * Geo.u * Geo.v.T, "D_W D_H",
+                             matrix=True),
+        C.reduction_evidence(sp.Trace(DW.T * DW), hyps, al ** 2 * s, "||D_W||^2"),
+        C.reduction_evidence(sp.Trace(DH.T * DH), hyps, be ** 2 * s, "||D_H||^2"),
+        Evidence.exact("symbolic", DW.shape == (K, d) and DH.shape == (d, N)
+                       and dirn["D_b"].shape == (K, 1), "shapes"),
+    ]
+    return _all(checks, "the statement's direction under W a = 0, H^T a = 0, |a|^2 = s, "
+                "|u| = |v| = 1: D1 = 0, D_W D_H = alpha beta s u v^T, ||D_W||^2 = alpha^2 s, "
+                "||D_H||^2 = beta^2 s; the shapes of (W, H, b)")
 
 
 def _register_theorem(registry: Registry) -> None:
-    from ufm_sym_proofs.landscape import direction_for_record, theorem_evidence
-    from ufm_sym_proofs.numeric_evidence import numeric_direction_evidence, numeric_theorem_evidence
+    from ufm_sym_proofs.numeric_evidence import (
+        numeric_direction_evidence,
+        numeric_samples,
+        numeric_theorem_evidence,
+    )
 
-    gnorm = GNORM
+    recs = P.records
+    gnorm = SpectralNorm(G)
     wi, hi = W * e_i, (e_i.T * H)
     c = registry.claim(
         "eq:4.27", "(4.11)-(4.12) column by column: grad g (h^i)^T + lW w_i = 0, w_i^T grad g "
         "+ lH h^i = 0", uses=("asm:4.4", "eq:4.11", "eq:4.12"), section="4",
         statement=[sp.Eq(G * hi.T + lw * wi, sp.ZeroMatrix(K, 1), evaluate=False),
                    sp.Eq(wi.T * G + lh * hi, sp.ZeroMatrix(1, N), evaluate=False)])
-    c.check("symbolic")(lambda claim, ctx: decomposition_symbolic())
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, P.residual_427, "the worst over i of ||G h^iT + lW w_i|| and ||w_i^T G + lH h^i|| at "
-        "the rotated point"))
+    c.check("symbolic")(lambda claim, ctx: C.combination_evidence(
+        claim, [D.grad_W * e_i, e_i.T * D.grad_H],
+        "the statement's columns == (df/dW) e_i and rows == e_i^T (df/dH), derived"))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.index_envs, "at the normal form, every i <= r"))
     c.check("numeric")(num("4.27"))
 
     sig_i = sp.Symbol(r"\sigma_i", positive=True)
     c = registry.claim(
         "eq:4.28", "sigma_i = sqrt(lambda_W lambda_H), i <= r, are singular values of grad g",
+        title_tex=r"$\sigma_i=\sqrt{\lambda_W\lambda_H}$, $i\le r$, are singular values of "
+                  r"$\nabla g(\mathbf R)$",
         uses=("eq:4.27", "eq:4.6"), section="4", statement=sp.Eq(sig_i, THR, evaluate=False))
-    c.check("symbolic")(lambda claim, ctx: singular_pair_symbolic("4.28"))
-    c.check("high-precision")(lambda claim, ctx: singular_value_evidence(ctx))
+    c.check("symbolic")(lambda claim, ctx: singular_pair_symbolic("4.28",
+                                                                  sigma=claim.statement.rhs))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.index_envs, "sigma_i = u_i^T grad g v_i with (4.29)'s "
+        "u_i = -w_i/||w_i||, v_i = (h^i)^T/||h^i||, every i <= r"))
     c.check("numeric")(num("4.28"))
 
+    rw, rh = sp.Symbol(r"\|w_i\|", positive=True), sp.Symbol(r"\|h^i\|", positive=True)
+    u_i, v_i = -wi / rw, hi.T / rh
     c = registry.claim(
         "eq:4.29", "singular vectors u_i = -w_i/|w_i|, v_i = h^iT/|h^i|",
+        title_tex=r"singular vectors $\mathbf u_i=-\mathbf w_i/\|\mathbf w_i\|$, "
+                  r"$\mathbf v_i=(\mathbf h^i)^\top/\|\mathbf h^i\|$",
         uses=("eq:4.27", "eq:4.6"), section="4",
-        statement=[sp.Eq(sp.MatrixSymbol("u_i", K, 1), -wi / rho_w, evaluate=False),
-                   sp.Eq(sp.MatrixSymbol("v_i", N, 1), hi.T / rho_h, evaluate=False)])
+        statement=[sp.Eq(G * v_i, THR * u_i, evaluate=False),
+                   sp.Eq(G.T * u_i, THR * v_i, evaluate=False)])
     c.findings[:] = [
         "Sign convention: with u_i = -w_i/||w_i|| and v_i = (h^i)^T/||h^i|| the pairs satisfy "
         "grad g v_i = +sqrt(lW lH) u_i and grad g^T u_i = +sqrt(lW lH) v_i (checked); with "
         "u_i = +w_i/||w_i|| they are singular pairs of -grad g.  The reconstruction does not "
         "say which of the two the paper writes; both give the same singular values."]
-    c.check("symbolic")(lambda claim, ctx: singular_pair_symbolic("4.29"))
-    c.check("high-precision")(lambda claim, ctx: singular_vector_evidence(ctx))
+    c.check("symbolic")(lambda claim, ctx: singular_vectors_symbolic(claim, rw, rh))
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, recs(ctx), P.index_envs, "at the normal form, every i <= r"))
     c.check("numeric")(num("4.29"))
 
+    r_ = sp.Symbol("r", integer=True, positive=True)
+    Ur, Vr = sp.MatrixSymbol("U_r", K, r_), sp.MatrixSymbol("V_r", N, r_)
     c = registry.claim(
         "eq:4.30", "rank(W H) = r; the u_i and v_i are orthonormal",
         uses=("eq:4.28", "eq:4.29", "asm:4.4"), section="4",
-        statement=sp.Eq(sp.Function("rank")(W * H), sp.Symbol("r"), evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, P.residual_430, "rank W H = r (gap) and the worst of ||U_r^T U_r - I|| and "
-        "||V_r^T V_r - I||"))
+        title_tex=r"$\operatorname{rank}(\mathbf W\mathbf H)=r$; the $\mathbf u_i$ and "
+                  r"$\mathbf v_i$ are orthonormal",
+        statement=[sp.Eq(Rank(W * H), r_, evaluate=False),
+                   sp.Eq(Ur.T * Ur, sp.Identity(r_), evaluate=False),
+                   sp.Eq(Vr.T * Vr, sp.Identity(r_), evaluate=False)])
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, [x for x in recs(ctx) if P.rotated(x, ctx).r > 0], P.covered_pairs_env,
+        "at every critical point with W != 0: U_r, V_r the pairs (4.29) side by side"))
     c.check("numeric")(num("4.30"))
 
+    U, VK = sp.MatrixSymbol("U", K, K), sp.MatrixSymbol("V_K", N, K)
     c = registry.claim(
         "eq:4.31", "Case 1 (r = K): all K singular values of grad g are sqrt(lW lH), so "
         "||grad g(R)|| = sqrt(lW lH) and the point is a global minimizer",
-        uses=("eq:4.30", "prop:4.1"), section="4", statement=sp.Eq(gnorm, THR, evaluate=False))
-    c.check("symbolic")(lambda claim, ctx: case1_symbolic())
+        title_tex=r"Case 1 ($r=K$): $\|\nabla g(\mathbf R)\|=\sqrt{\lambda_W\lambda_H}$",
+        uses=("eq:4.30", "prop:4.1"), section="4",
+        statement=sp.Eq(gnorm, THR, evaluate=False),
+        hypotheses=(sp.Eq(G * VK, THR * U, evaluate=False), sp.Eq(G.T * U, THR * VK,
+                                                                   evaluate=False),
+                    sp.Eq(U * U.T, sp.Identity(K), evaluate=False)))
+    c.check("symbolic")(lambda claim, ctx: case1_from_pairs_symbolic(claim, U, VK))
+
     @c.check("high-precision")
     def _(claim: Claim, ctx: VerifyContext) -> Evidence:
-        ev = P.case1_evidence(ctx)
+        ev = _merge(E.truth_at_records(ctx, claim, P.case1_records(ctx), E.point_env,
+                                       "||grad g|| at every critical point with r = K"),
+                    P.case1_evidence(ctx))
         fams = sorted({f"{r.problem.describe()} [{r.family}]" for r in P.case1_records(ctx)})
         claim.findings[:] = [
             f"Case 1 is not vacuous: {len(fams)} sampled MSE critical points have rank W = K "
@@ -780,101 +927,173 @@ def _register_theorem(registry: Registry) -> None:
         return ev
     c.check("numeric")(num("4.31"))
 
+    Eg = G - THR * Ur * Vr.T
     c = registry.claim(
         "eq:4.32", "Case 2 (r < K): grad g = sqrt(lW lH) sum_{i<=r} u_i v_i^T + sum_{j>r} "
         "sigma_j u_j v_j^T", uses=("eq:4.30",), section="4",
-        statement=sp.Symbol(r"\nabla g(\mathbf R)=\sqrt{\lambda_W\lambda_H}\sum_{i\le r}"
-                            r"\mathbf u_i\mathbf v_i^\top+\sum_{j>r}\sigma_j\mathbf u_j"
-                            r"\mathbf v_j^\top"))
-    c.check("high-precision")(lambda claim, ctx: _hp_rot(
-        ctx, P.residual_432, "remainder E = G - sqrt(lW lH) U_r V_r^T: the worst of ||U_r^T E||, "
-        "||E V_r|| and max |sv(G) - ({sqrt(lW lH) x r} + top K - r sv(E))|",
-        recs=P.case2_records(ctx)))
+        title_tex=r"Case 2 ($r<K$): $\nabla g(\mathbf R)=\sqrt{\lambda_W\lambda_H}\sum_{i\le r}"
+                  r"\mathbf u_i\mathbf v_i^\top+\sum_{j>r}\sigma_j\mathbf u_j\mathbf v_j^\top$",
+        statement=[sp.Eq(Ur.T * Eg, sp.ZeroMatrix(r_, N), evaluate=False),
+                   sp.Eq(Eg * Vr, sp.ZeroMatrix(K, r_), evaluate=False)])
+    c.check("high-precision")(lambda claim, ctx: _merge(P.truth_over_rotations(
+        ctx, claim, [x for x in P.case2_records(ctx) if P.rotated(x, ctx).r > 0],
+        P.covered_pairs_env, "the remainder grad g - sqrt(lW lH) U_r V_r^T has no component "
+        "along the covered pairs, at every critical point with 0 < r < K"),
+        _hp_rot(ctx, P.residual_432, "and the singular values of grad g are sqrt(lW lH) (r "
+                "times) with the top K - r of the remainder", recs=P.case2_records(ctx))))
     c.check("numeric")(num("4.32"))
 
     c = registry.claim(
         "eq:4.33", "u_j^T grad g v_j = sigma_j with u_j perp u_i, v_j perp v_i",
         uses=("eq:4.32",), section="4",
-        statement=sp.Eq(Geo.u.T * G * Geo.v, Geo.sigma, evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
-        ctx, P.c2_records(ctx), lambda r: P.residual_433(r, ctx),
-        "at the points of C2, the top pair of grad g: the worst of |u^T G v - sigma|, "
-        "||U_r^T u|| and ||V_r^T v||"))
+        title_tex=r"$\mathbf u_j^\top\nabla g(\mathbf R)\mathbf v_j=\sigma_j$ with "
+                  r"$\mathbf u_j\perp\mathbf u_i$, $\mathbf v_j\perp\mathbf v_i$",
+        statement=[sp.Eq(Geo.u.T * G * Geo.v, Geo.sigma, evaluate=False),
+                   sp.Eq(Ur.T * Geo.u, sp.ZeroMatrix(r_, 1), evaluate=False),
+                   sp.Eq(Vr.T * Geo.v, sp.ZeroMatrix(r_, 1), evaluate=False)])
+    c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
+        ctx, claim, [x for x in P.c2_records(ctx) if P.rotated(x, ctx).r > 0],
+        P.covered_direction_env, "the top pair (u, v, sigma) of grad g at the points of C2 "
+        "with W != 0"))
 
     c = registry.claim(
         "eq:4.34", "at a non-global critical point an uncovered sigma_j > sqrt(lW lH)",
         uses=("eq:4.33", "prop:4.1"), section="4",
-        statement=sp.Gt(sp.Symbol(r"\sigma_j", positive=True), THR, evaluate=False))
-    c.check("high-precision")(lambda claim, ctx: P.case2_split_evidence(ctx))
+        title_tex=r"at a non-global critical point an uncovered $\sigma_j>\sqrt{\lambda_W"
+                  r"\lambda_H}$",
+        statement=sp.Gt(Geo.sigma, THR, evaluate=False))
+    c.check("high-precision")(lambda claim, ctx: _merge(E.truth_at_records(
+        ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
+        "sigma the top uncovered singular value of grad g, at the points of C2"),
+        P.case2_split_evidence(ctx)))
     c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "split"))
 
     c = registry.claim(
         "eq:4.35", "r < K = d: a unit a with W a = 0 and H^T a = 0 (e.g. a = e_{r+1})",
-        uses=("asm:4.4", "eq:4.16"), section="4",
-        statement=[sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False),
-                   sp.Eq(H.T * Geo.a, sp.ZeroMatrix(N, 1), evaluate=False)])
+        uses=("asm:4.4", "eq:4.16", "hyp:d=K"), section="4",
+        title_tex=r"$r<K=d$: a unit $\mathbf a$ with $\mathbf W\mathbf a=\mathbf 0$ and "
+                  r"$\mathbf H^\top\mathbf a=\mathbf 0$",
+        statement=[sp.Lt(Rank(W), d, evaluate=False),
+                   sp.Eq(W * Geo.a, sp.ZeroMatrix(K, 1), evaluate=False),
+                   sp.Eq(H.T * Geo.a, sp.ZeroMatrix(N, 1), evaluate=False),
+                   sp.Eq(Geo.a.T * Geo.a, sp.Integer(1), evaluate=False)])
     c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
-    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
-        ctx, P.c2_records(ctx), lambda r: direction_for_record(r, ctx).null_residual,
-        "max(||W a||, ||H^T a||) for a unit a from the SVD of W, at the points of C2"))
-    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "null"))
+    c.check("high-precision")(lambda claim, ctx: E.truth_at_records(
+        ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
+        "rank W < d, and a unit a from the SVD of W has W a = 0 = H^T a, at the points of C2"))
+    c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
+        ctx, claim, [x for x in numeric_samples(ctx, LOSS) if x.expected == "saddle"],
+        E.float_direction_env, "the same at float64 saddles"))
 
     dirn = Geo.direction()
+    nhyps = tuple(h.equation for h in Geo.null_hypotheses())
     c = registry.claim(
         "eq:4.36", "the negative-curvature direction ((lH/lW)^(1/4) u a^T, -(lW/lH)^(1/4) "
         "a v^T, 0)", uses=("eq:4.35", "eq:4.33"), section="4",
         statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(dirn["D_W"], dirn["D_H"], dirn["D_b"]),
-                        evaluate=False),
-        hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
-    c.check("symbolic")(lambda claim, ctx: escape_direction_symbolic("4.36"))
-    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
-        ctx, P.c2_records(ctx), lambda r: P.residual_436(r, ctx),
-        "(4.37) + (4.38) residuals of the direction at the points of C2"))
+                        evaluate=False), hypotheses=nhyps)
+    c.check("symbolic")(lambda claim, ctx: S3.direction_properties_symbolic(claim))
+    c.check("high-precision")(lambda claim, ctx: S3.direction_properties_hp(ctx, claim, LOSS))
+    d436 = c
 
+    dirn = C.direction_of(d436)
     c = registry.claim(
         "eq:4.37", "D_W H + W D_H + D_b 1^T = 0 and lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
         "sqrt(lambda_W lambda_H)", uses=("eq:4.36",), section="4",
         statement=[sp.Eq(Geo.along(D.first_order_change, dirn), sp.ZeroMatrix(K, N),
                          evaluate=False),
-                   sp.Eq(lw * sp.Trace(dirn["D_W"].T * dirn["D_W"]), THR, evaluate=False)],
-        hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
-    c.check("symbolic")(lambda claim, ctx: escape_direction_symbolic("4.37"))
-    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
-        ctx, P.c2_records(ctx), lambda r: P.residual_437(r, ctx),
-        "the worst of ||D_W H||, ||W D_H||, ||D_b||, |lW ||D_W||^2 - sqrt(lW lH)| and "
-        "|lH ||D_H||^2 - sqrt(lW lH)| at the points of C2"))
+                   sp.Eq(lw * sp.Trace(dirn["D_W"].T * dirn["D_W"]), THR, evaluate=False),
+                   sp.Eq(lh * sp.Trace(dirn["D_H"].T * dirn["D_H"]), THR, evaluate=False)],
+        hypotheses=nhyps)
+    c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
+        claim, "the statement under W a = 0, H^T a = 0, |a| = |u| = |v| = 1"))
+    c.check("high-precision")(lambda claim, ctx: E.truth_at_records(
+        ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
+        "the direction at the points of C2"))
 
     c = registry.claim(
         "eq:4.38", "D_W D_H = -u v^T", uses=("eq:4.36",), section="4",
         statement=sp.Eq(dirn["D_W"] * dirn["D_H"], -Geo.u * Geo.v.T, evaluate=False),
-        hypotheses=tuple(h.equation for h in Geo.null_hypotheses()))
-    c.check("symbolic")(lambda claim, ctx: escape_direction_symbolic("4.38"))
-    c.check("high-precision")(lambda claim, ctx: P.evidence_over(
-        ctx, P.c2_records(ctx), lambda r: P.residual_438(r, ctx),
-        "||D_W D_H + u v^T|| at the points of C2"))
+        hypotheses=nhyps)
+    c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
+        claim, "the statement under |a| = 1"))
+    c.check("high-precision")(lambda claim, ctx: E.truth_at_records(
+        ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
+        "D_W D_H + u v^T at the points of C2"))
 
     form = Geo.along(FORM, dirn)
     c = registry.claim(
         "step:4.final", "hess f[Delta, Delta] = -2 sigma_j + 2 sqrt(lambda_W lambda_H) < 0",
+        title_tex=r"$\nabla^2 f[\boldsymbol\Delta,\boldsymbol\Delta]=-2\sigma_j+"
+                  r"2\sqrt{\lambda_W\lambda_H}<0$",
         uses=("eq:4.18", "eq:4.33", "eq:4.34", "eq:4.37", "eq:4.38"), kind="step",
-        section="4", statement=sp.Eq(form, Geo.PREDICTED_CURVATURE, evaluate=False),
-        hypotheses=tuple(h.equation for h in Geo.null_hypotheses())
-        + (sp.Gt(Geo.sigma, THR),))
-    c.check("symbolic")(lambda claim, ctx: final_symbolic(predicted=claim.statement.rhs))
-    c.check("high-precision")(lambda claim, ctx: P.final_evidence(ctx))
-    c.check("numeric")(lambda claim, ctx: numeric_direction_evidence(ctx, LOSS, "curvature"))
+        section="4", statement=[sp.Eq(form, Geo.PREDICTED_CURVATURE, evaluate=False),
+                                sp.Lt(Geo.PREDICTED_CURVATURE, 0, evaluate=False)],
+        hypotheses=nhyps + (sp.Gt(Geo.sigma, THR),))
+    c.check("symbolic")(lambda claim, ctx: S3.final_step_symbolic(claim))
+    c.check("high-precision")(lambda claim, ctx: E.truth_at_records(
+        ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
+        "the (4.18) form along (4.36) and -2 sigma + 2 sqrt(lW lH) at the points of C2"))
+    c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
+        ctx, claim, [x for x in numeric_samples(ctx, LOSS) if x.expected == "saddle"],
+        E.float_direction_env, "the same at float64 saddles"))
 
     c = registry.claim(
         "thm:1.2", "Theorem 1.2: MSE with d = K is strict saddle, no spurious local minima",
         uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.31", "step:4.final",
-              "ref:12"), kind="theorem", section="1",
-        statement=sp.Symbol(r"\text{every critical point is a global minimizer or has "
-                            r"}\lambda_{\min}(\nabla^2 f)<0"))
+              "hyp:d=K"), kind="theorem", section="1",
+        statement=E.theorem_statement(), hypotheses=E.THEOREM_HYPOTHESES)
+
     @c.check("high-precision")
     def _(claim: Claim, ctx: VerifyContext) -> Evidence:
-        e1, e2 = theorem_evidence(ctx, LOSS, claim), P.theorem_extra_evidence(ctx)
+        e1 = theorem_evidence(ctx, LOSS, claim)
+        extra = [r for r in recs(ctx) if id(r) not in {id(x) for x in C.hp_records(ctx, LOSS)}]
+        e2 = E.truth_at_records(ctx, claim, extra, lambda r: E.landscape_env(r, ctx),
+                                f"and at {len(extra)} further points with lambda_W != "
+                                "lambda_H")
         ev = _merge(e1, e2)
         ev.samples = e1.samples + e2.samples  # different points
         return ev
 
-    c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, c))
+    c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, claim))
+
+
+def singular_vectors_symbolic(claim: Claim, rw: Any, rh: Any) -> Evidence:
+    """(4.29): with ||w_i|| = sqrt(lH/lW) ||h^i|| ((4.6) column by column, itself an
+    identity modulo the gradient), each equation of the statement is ``lhs - rhs ==``
+    a multiple of the derived gradient: G v_i - sqrt(lW lH) u_i == (df/dW) e_i / ||h^i||
+    and G^T u_i - sqrt(lW lH) v_i == -(df/dH)^T e_i / ||w_i||."""
+    col_balance = C.identity_evidence(
+        lw * sp.Trace(e_i.T * W.T * W * e_i) - lh * sp.Trace(e_i.T * H * H.T * e_i),
+        sp.Trace(e_i.T * (W.T * D.grad_W - D.grad_H * H.T) * e_i), "column balance")
+    sub = {rw: sp.sqrt(lh / lw) * rh}
+    eqs = C.equations_of(claim.statement)
+    combos = [D.grad_W * e_i / rh, -D.grad_H.T * e_i / (sp.sqrt(lh / lw) * rh)]
+    ok = len(eqs) == 2 and all(
+        C.identity_evidence((e.lhs - e.rhs).xreplace(sub), comb, "").passed
+        for e, comb in zip(eqs, combos, strict=True))
+    return _all([col_balance, Evidence.exact("symbolic", ok, "pairs")],
+                "lambda_W ||w_i||^2 - lambda_H ||h^i||^2 == e_i^T (W^T df/dW - df/dH H^T) e_i; "
+                "with ||w_i|| = sqrt(lH/lW) ||h^i||, the statement's G v_i - sqrt(lW lH) u_i == "
+                "(df/dW) e_i/||h^i|| and G^T u_i - sqrt(lW lH) v_i == -(df/dH)^T e_i/||w_i||")
+
+
+def case1_from_pairs_symbolic(claim: Claim, U: Any, VK: Any) -> Evidence:
+    """(4.31) from (4.28)-(4.30): under the claim's hypotheses G V_K = t U, G^T U = t V_K
+    (the K pairs of (4.29), t the statement's right side) and U U^T = I, G G^T U reduces
+    to t^2 U; U is orthogonal, so G G^T = t^2 I and ||G|| = t (the named fact: a matrix
+    whose every singular value is t has spectral norm t)."""
+    t = claim.statement.rhs
+    hyps = [Hypothesis(G * VK, sp.ZeroMatrix(K, K)) if False else None]
+    del hyps
+    # the hypotheses are substitutions G V_K -> t U and G^T U -> t V_K, read from the claim
+    hyp = {h.lhs: h.rhs for h in claim.hypotheses}
+    expr = G * (G.T * U)
+    step1 = G * hyp[G.T * U]                    # G (t V_K)
+    step2 = sp.expand(step1).subs(G * VK, hyp[G * VK])   # t (t U)
+    ok = (sp.simplify((step2 - t ** 2 * U).doit()) == sp.ZeroMatrix(K, K)
+          or matrix_equal(step2, t ** 2 * U))
+    return Evidence.exact("symbolic", bool(ok),
+                          f"G G^T U = G (t V_K) = t (G V_K) = t^2 U with t = {sp.sstr(t)} "
+                          f"(the statement's value) under the hypotheses from (4.28)-(4.30); "
+                          f"expression {sp.sstr(expr)}")

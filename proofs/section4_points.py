@@ -28,6 +28,7 @@ from typing import Any
 
 import mpmath
 import numpy as np
+import sympy as sp
 
 from ufm_sym.claims import Evidence, VerifyContext
 from ufm_sym.model import Problem
@@ -972,3 +973,240 @@ def numeric_prop41_evidence(ctx: VerifyContext) -> Evidence:
     if bad:
         detail += "; FAILED: " + "; ".join(bad[:3])
     return Evidence("numeric", not bad, None, None, len(samples), detail)
+
+
+# ------------------------------------------ environments of the statements
+def rotation_env(rot: Rotated) -> dict[str, Any]:
+    """The values at a record with its rotation: ``W, H, b, G, Y``, the lambdas, sizes,
+    and ``V``, ``U``, ``Sigma`` (K x d, the singular values of W) and ``r``."""
+    from ufm_sym_proofs.environments import point_env
+
+    env = point_env(rot.rec)
+    K, d = rot.p.K, rot.p.d
+    env.update({"V": rot.V, "U": rot.U, "r": rot.r,
+                r"\Sigma": mpmath.matrix([[rot.S[j] if i == j else 0 for j in range(d)]
+                                          for i in range(K)])})
+    return env
+
+
+def normal_env(rot: Rotated) -> dict[str, Any]:
+    """The values at the normal form ``(W V, V^T H, b)`` of a record (Assumption 4.4: the
+    rest of Section 4 works with it), with ``r = rank W``."""
+    from ufm_sym_proofs.environments import point_env
+
+    env = point_env(rot.rec)
+    env.update({"W": rot.point[0], "H": rot.point[1], "r": rot.r})
+    return env
+
+
+def covered_pairs_env(rot: Rotated) -> dict[str, Any]:
+    """:func:`normal_env` with ``U_r`` and ``V_r``: the pairs (4.29) side by side
+    (``r >= 1``)."""
+    env = normal_env(rot)
+    us, vs = rot.pairs()
+    env.update({"U_r": hstack(us, rot.p.K), "V_r": hstack(vs, rot.p.N)})
+    return env
+
+
+def index_envs(rot: Rotated, pairs: bool = False) -> list[dict[str, Any]]:
+    """:func:`normal_env` once for each column index ``i <= r`` (or each pair ``(i, j)`` of
+    indices ``<= d`` with ``pairs``): ``e_i`` (and ``e_j``), ``i`` (and ``j``), the norms
+    ``||w_i||`` and ``||h^i||`` of the i-th column of W and row of H, and ``sigma_i =
+    u_i^T G v_i`` with ``u_i = -w_i/||w_i||``, ``v_i = (h^i)^T/||h^i||`` (i <= r)."""
+    d = rot.p.d
+    base = normal_env(rot)
+    Wt, Ht, _ = rot.point
+
+    def unit(k: int) -> Any:
+        return mpmath.matrix([[1 if m == k else 0] for m in range(d)])
+
+    out = []
+    index_pairs = ([(i, j) for i in range(d) for j in range(d)] if pairs
+                   else [(i, None) for i in range(rot.r)])
+    for i, j in index_pairs:
+        env = dict(base)
+        env.update({"e_i": unit(i), "i": i + 1})
+        if j is not None:
+            env.update({"e_j": unit(j), "j": j + 1})
+        if i < rot.r:
+            w, h = col(Wt, i), row(Ht, i).T
+            nw, nh = mpmath.norm(w), mpmath.norm(h)
+            env.update({r"\|w_i\|": nw, r"\|h^i\|": nh,
+                        r"\sigma_i": ((-w / nw).T * rot.G * (h / nh))[0, 0]})
+        out.append(env)
+    return out
+
+
+def test_direction_env(rot: Rotated, rotated_point: bool = False) -> dict[str, Any]:
+    """The values for (4.17)-(4.25): ``alpha = 0.7``, ``beta = -1.3``, ``a = 1.5 V e_d`` (a
+    null vector, ``s_a = |a|^2``), ``(u, v)`` the top singular pair of G, ``sigma = u^T G
+    v``, and ``V`` (the original point's values; ``rotated_point`` is not used)."""
+    from ufm_sym_proofs import geometry as Geo
+
+    a, u, v, s, uGv = _test_direction(rot)
+    env = rotation_env(rot)
+    env.update({Geo.a.name: a, Geo.u.name: u, Geo.v.name: v, Geo.a_norm2.name: s,
+                Geo.sigma.name: uGv, Geo.alpha.name: ALPHA_TEST, Geo.beta.name: BETA_TEST})
+    return env
+
+
+def rot_envs(ctx: VerifyContext, recs: Sequence[Any], build: Callable[[Rotated], Any],
+             with_options: bool = False) -> list[tuple[str, Any, Any]]:
+    """``(where, env, options)`` for each record, the env built from its rotation
+    (``build`` may return one env or a list of them)."""
+    from ufm_sym_proofs.environments import options
+
+    out = []
+    with mpmath.workdps(ctx.dps):
+        for rec in recs:
+            built = build(rotated(rec, ctx))
+            for k, env in enumerate(built if isinstance(built, list) else [built]):
+                out.append((f"{rec.problem.describe()} [{rec.family}]"
+                            + (f" #{k}" if isinstance(built, list) else ""), env,
+                            options(rec) if with_options else None))
+    return out
+
+
+def truth_over_rotations(ctx: VerifyContext, claim: Any, recs: Sequence[Any],
+                         build: Callable[[Rotated], Any], detail: str,
+                         with_options: bool = False) -> Evidence:
+    """High-precision evidence: the claim's statement at each record's rotation env."""
+    return C.statement_truth_evidence(ctx, claim, rot_envs(ctx, recs, build, with_options),
+                                      detail, margin=C.hp_margins(ctx))
+
+
+def column_direction_envs(rot: Rotated) -> list[dict[str, Any]]:
+    """:func:`rotation_env` once for each column ``a = V e_j`` of ``V`` (``j > r``: a
+    null vector of ``W``; ``j <= r``: not), for the equivalence (4.16)."""
+    from ufm_sym_proofs import geometry as Geo
+
+    out = []
+    for j in range(rot.p.d):
+        env = rotation_env(rot)
+        env[Geo.a.name] = col(rot.V, j)
+        out.append(env)
+    return out
+
+
+def pair_envs(rot: Rotated) -> list[dict[str, Any]]:
+    """:func:`rotation_env` for every pair ``(i, j)`` of indices ``<= d`` (1-based
+    ``i``, ``j`` and the unit vectors ``e_i``, ``e_j``), for Assumption 4.4 (4.26)."""
+    d = rot.p.d
+
+    def unit(k: int) -> Any:
+        return mpmath.matrix([[1 if m == k else 0] for m in range(d)])
+
+    out = []
+    for i in range(d):
+        for j in range(d):
+            env = rotation_env(rot)
+            env.update({"i": i + 1, "j": j + 1, "e_i": unit(i), "e_j": unit(j)})
+            out.append(env)
+    return out
+
+
+def covered_direction_env(rot: Rotated, ctx: VerifyContext | None = None) -> dict[str, Any]:
+    """:func:`covered_pairs_env` with the top singular pair ``u, v, sigma`` of ``G``."""
+    from ufm_sym_proofs import geometry as Geo
+    from ufm_sym_proofs.geometry import top_singular_pair
+
+    env = covered_pairs_env(rot)
+    u, v, s = top_singular_pair(rot.G)
+    env.update({Geo.u.name: u, Geo.v.name: v, Geo.sigma.name: s})
+    return env
+
+
+def ref12_statement_evidence(ctx: VerifyContext, claim: Any) -> Evidence:
+    """The statement of [12] at minimizers found from random starts without the closed
+    form: ``W W^T``, ``W H``, ``b`` against the closed form's ``gamma_c``, ``gamma_m``,
+    ``beta`` (their formulas in [12]), and ``f = f*``."""
+    from ufm_sym.closed_form import global_value, mse_gammas
+    from ufm_sym.highprec.evaluate import objective
+
+    envs = []
+    with mpmath.workdps(ctx.dps):
+        for p, x, reg in ref12_minimizers(ctx):
+            W, H, b = x
+            gc, gm, beta = mse_gammas(p, dps=ctx.dps)
+            lw, lh, lb = p.mp_lambdas()
+            envs.append((f"{p.describe()} [regime {reg}]", {
+                "W": W, "H": H, "b": b, "Y": labels_Y(p), "lambda_W": lw, "lambda_H": lh,
+                "lambda_b": lb, "n": p.n, "K": p.K, "N": p.N, "d": p.d,
+                r"\gamma_c": gc, r"\gamma_m": gm, r"\beta_{\star}": beta,
+                "f": objective(p, x), r"f^{\star}": global_value(p, dps=ctx.dps)}, None))
+    return C.statement_truth_evidence(ctx, claim, envs, "the closed form of [12] at "
+                                      "minimizers reached by L-BFGS from random starts",
+                                      margin=C.hp_margins(ctx))
+
+
+def invariance_statement_evidence(ctx: VerifyContext, claim: Any) -> Evidence:
+    """Remark R2's statement (f and the Hessian form at (W Q, Q^T H, b) along (D_W Q,
+    Q^T D_H, D_b) equal those at (W, H, b) along D) at every MSE critical point, for
+    ``Q = V`` and a seeded random orthogonal ``Q``, at a seeded random direction."""
+    from ufm_sym_proofs.environments import options, point_env
+
+    envs = []
+    with mpmath.workdps(ctx.dps):
+        for rec in records(ctx):
+            p = rec.problem
+            Dm = C.float_to_mp_point(p, C.random_points(p, 1, ctx.seed + 7)[0])
+            for name, Q in (("Q = V", rotated(rec, ctx).V),
+                            ("Q random", random_orthogonal(p.d, ctx.seed + p.d))):
+                env = point_env(rec)
+                env.update({"Q": Q, "D_W": Dm[0], "D_H": Dm[1], "D_b": Dm[2]})
+                envs.append((f"{p.describe()} [{rec.family}] {name}", env, options(rec)))
+    return C.statement_truth_evidence(ctx, claim, envs, "f and the Hessian form after the "
+                                      "rotation, at a random direction",
+                                      margin=C.hp_margins(ctx))
+
+
+#: the symbols of Proposition 4.3's statement: the gradient, value and Hessian at the
+#: normal form (W V, V^T H, b), and the orthogonal change of variables
+#: T: (D_W, D_H, D_b) -> (D_W V, V^T D_H, D_b) as a P x P matrix
+_P = sp.Symbol("P", positive=True, integer=True)
+GRAD_F_ROT = sp.MatrixSymbol(r"\nabla f(\widetilde W,\widetilde H,b)", _P, 1)
+F_ROT = sp.Symbol(r"f(\widetilde W,\widetilde H,b)")
+HESS_ROT = sp.MatrixSymbol(r"\nabla^2 f(\widetilde W,\widetilde H,b)", _P, _P)
+T_ROT = sp.MatrixSymbol("T_V", _P, _P)
+
+
+def rotation_operator(p: Problem, V: Any) -> Any:
+    """The P x P matrix of (D_W, D_H, D_b) -> (D_W V, V^T D_H, D_b) in the flattening of
+    :func:`ufm_sym.highprec.evaluate.flatten`."""
+    from ufm_sym.highprec.evaluate import flatten, num_params, unflatten
+
+    P_ = num_params(p)
+    T = mpmath.zeros(P_, P_)
+    for k in range(P_):
+        e = [mpmath.mpf(0)] * P_
+        e[k] = mpmath.mpf(1)
+        DW, DH, Db = unflatten(p, e)
+        image = flatten((DW * V, V.T * DH, Db))
+        for m in range(P_):
+            T[m, k] = image[m]
+    return T
+
+
+def prop43_statement_evidence(ctx: VerifyContext, claim: Any) -> Evidence:
+    """Proposition 4.3's statement at every MSE critical point: the normal form is
+    critical, has the same value, and its Hessian is T^T (hess f) T with T the rotation
+    of directions (orthogonal similarity)."""
+    from ufm_sym.highprec.evaluate import flatten, gradient, hessian_matrix, objective
+    from ufm_sym_proofs.environments import HESS_F
+
+    envs = []
+    with mpmath.workdps(ctx.dps):
+        for rec in records(ctx):
+            rot = rotated(rec, ctx)
+            p = rec.problem
+            grad = flatten(gradient(p, rot.point))
+            envs.append((f"{p.describe()} [{rec.family}]", {
+                GRAD_F_ROT.name: mpmath.matrix(grad), F_ROT.name: objective(p, rot.point),
+                "f": rec.value, HESS_ROT.name: ctx.memo(
+                    ("hessian-rot", id(rec)), lambda rot=rot, p=p: hessian_matrix(p, rot.point)),
+                HESS_F.name: ctx.memo(("hessian", id(rec)),
+                                      lambda rec=rec, p=p: hessian_matrix(p, rec.point)),
+                T_ROT.name: rotation_operator(p, rot.V), "P": len(grad)}, None))
+    return C.statement_truth_evidence(ctx, claim, envs, "criticality, value and Hessian of "
+                                      "the normal form against the point's",
+                                      margin=C.hp_margins(ctx))

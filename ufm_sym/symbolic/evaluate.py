@@ -299,6 +299,9 @@ class _Evaluator:
         return out
 
     def _functional(self, e: MatrixFunctional) -> Any:
+        known = self.env.get(sp.sstr(e))
+        if known is not None:  # a value computed elsewhere (e.g. a certified lambda_min)
+            return ops_value(self.ops, known)
         index = int(self.ev(e.args[1])) if isinstance(e, SingularValue) else None
         return _functional_value(self.ops, self.backend, e, self.ev(e.args[0]), index)
 
@@ -404,6 +407,11 @@ class _Evaluator:
             "MatAdd, MatMul, MatPow, Transpose, Trace, Identity, OneMatrix, ZeroMatrix, "
             "Add, Mul, Pow, Symbol, numbers, HessianG, LossG, FrobeniusNorm, Rank, "
             "SpectralNorm, NuclearNorm, SingularValue, LambdaMin)")
+
+
+def ops_value(ops: Any, value: Any) -> Any:
+    """A number given in ``env`` as a scalar of the backend."""
+    return ops.scalar(value) if not isinstance(value, int) else value
 
 
 def _functional_value(ops: Any, backend: str, e: MatrixFunctional, m: Any,

@@ -18,8 +18,12 @@ Nothing here is a hand-written derivative:
   vectors (layout of :func:`~.evaluate.flatten`).
 
 Everything runs under ``mpmath.workdps(dps)`` (``dps=None``: the current precision).
-Costs per call (2 cores, dps 50, measured by ``benchmarks/bench_derived.py``): see the
-module's README section; the Hessian matrix costs ``P`` Hessian-vector products.
+Cost per call at dps 50 (``benchmarks/bench_derived.py``, 2 shared cores): the point
+setup (``G`` and the column Hessians) 1-3 ms; the gradient, the quadratic or bilinear
+form and the HVP 1-8 ms each (1-5x the typed fast path); the Hessian matrix ``P`` HVPs,
+0.04-0.07 s at ``K = d = 3, n = 2`` (``P = 30``) and 0.3-0.4 s at ``K = d = 5, n = 2``
+(``P = 80``), 20-40x the typed assembly.  The first call per loss and ``K`` also pays
+the one-off SymPy derivation and lambdify (0.02-0.3 s).
 
 A deliberately wrong ``derivation=`` (e.g. from ``dataclasses.replace``) gives the
 matching wrong values: the mutation tests rely on that.
@@ -56,7 +60,9 @@ from ufm_sym.symbolic.index_free import IndexFreeDerivation, derive_index_free
 from ufm_sym.symbolic.second_variation import derive_second_variation
 
 __all__ = [
+    "FAST_PATHS",
     "DerivedAt",
+    "fast_path_disagreements",
     "derived_gradient",
     "derived_hessian_form",
     "derived_hessian_matrix",
@@ -212,3 +218,65 @@ def derived_hessian_matrix(problem: Problem, point: Any, dps: int | None = None,
                            symmetrize: bool = True) -> mpmath.matrix:
     """The derived ``P x P`` Hessian at ``point`` (``P`` derived HVPs)."""
     return DerivedAt(problem, point, dps, derivation).hessian_matrix(symmetrize)
+
+
+def _relative(a: Any, b: Any) -> Any:
+    """``max |a - b| / max(1, max |b|)`` over flat lists (or two numbers) of ``mpf``."""
+    fa = a if isinstance(a, list) else [a]
+    fb = b if isinstance(b, list) else [b]
+    scale = max([mpmath.mpf(1)] + [abs(v) for v in fb])
+    return max(abs(u - v) for u, v in zip(fa, fb, strict=True)) / scale
+
+
+def _matrix_list(M: mpmath.matrix) -> list[Any]:
+    return [M[i, j] for i in range(M.rows) for j in range(M.cols)]
+
+
+FAST_PATHS: tuple[str, ...] = ("grad_g", "hess_g_form", "gradient", "hessian_form",
+                               "hessian_bilinear", "hessian_vector_product", "hessian_matrix")
+"""The typed fast paths of :mod:`.evaluate` that :func:`fast_path_disagreements` checks."""
+
+
+def fast_path_disagreements(problem: Problem, point: Any, direction: Any, direction2: Any,
+                            dps: int = 50, derivation: IndexFreeDerivation | None = None,
+                            with_matrix: bool = True) -> dict[str, Any]:
+    """How far each typed fast path of :mod:`.evaluate` is from the derived value at
+    ``point`` along ``direction`` (and ``direction2`` for the bilinear form), as
+    ``max |typed - derived| / max(1, max |derived|)`` per fast path (:data:`FAST_PATHS`;
+    ``hessian_matrix`` only with ``with_matrix``).  Both sides run at ``dps``; a sound
+    fast path stays below ``10^-(dps - 5)``.
+
+    >>> from ufm_sym import Problem
+    >>> from ufm_sym.highprec.evaluate import to_mp_point
+    >>> p = Problem(loss="ce", K=2, n=1, lambda_W="0.1", lambda_H="0.2", lambda_b="0.3")
+    >>> x = to_mp_point(p, [[1, 2], [3, 4]], [[1, 0], [0, 1]], [1, -1])
+    >>> D = to_mp_point(p, [[1, 0], [0, 1]], [[0, 1], [1, 0]], [1, 1])
+    >>> E = to_mp_point(p, [[0, 1], [1, 0]], [[1, 1], [0, 1]], [1, 0])
+    >>> errs = fast_path_disagreements(p, x, D, E, dps=50)
+    >>> sorted(errs) == sorted(FAST_PATHS), max(errs.values()) < mpmath.mpf(10) ** -45
+    (True, True)
+    """
+    from ufm_sym.highprec import evaluate as typed
+
+    at = DerivedAt(problem, point, dps, derivation)
+    with working_precision(dps):
+        x = at.point
+        R = x[0] * x[1] + x[2] * mpmath.ones(1, problem.N)
+        D1 = evaluate_matrix_expr(at.derivation.first_order_change, at._env(direction),
+                                  "mpmath")
+        out = {
+            "grad_g": _relative(_matrix_list(typed.grad_g(problem, R)), _matrix_list(at.G)),
+            "hess_g_form": _relative(typed.hess_g_form(problem, R, D1), at.hess_g_form(D1, D1)),
+            "gradient": _relative(flatten(typed.gradient(problem, x)), flatten(at.gradient())),
+            "hessian_form": _relative(typed.hessian_form(problem, x, direction),
+                                      at.hessian_form(direction)),
+            "hessian_bilinear": _relative(typed.hessian_form(problem, x, direction, direction2),
+                                          at.hessian_form(direction, direction2)),
+            "hessian_vector_product": _relative(
+                flatten(typed.hessian_vector_product(problem, x, direction)),
+                flatten(at.hessian_vector_product(direction))),
+        }
+        if with_matrix:
+            out["hessian_matrix"] = _relative(_matrix_list(typed.hessian_matrix(problem, x)),
+                                              _matrix_list(at.hessian_matrix(symmetrize=False)))
+        return out

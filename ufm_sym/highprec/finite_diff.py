@@ -270,7 +270,7 @@ def fd_directional_precise(problem: Problem, point: Point, direction: Point, ord
     """``d/dt`` (order 1) or ``d^2/dt^2`` (order 2) of ``f(x + t D)`` at ``t = 0`` from
     objective values evaluated at a raised internal precision (:func:`precise_plan`,
     aimed at ``target_digits``, default ``dps + 10``), with ``levels`` Richardson levels;
-    the value is returned rounded to ``dps``.
+    the value keeps the internal precision (round it with ``+value`` under ``dps``).
 
     >>> from ufm_sym import Problem
     >>> from ufm_sym.highprec.evaluate import to_mp_point, hessian_form
@@ -293,8 +293,7 @@ def fd_directional_precise(problem: Problem, point: Point, direction: Point, ord
         v = _flatten_rows(_point_to_rows(direction))
         value, err = derivative(_line(problem, x, v, _objective_rows), order=order, step=h,
                                 levels=levels)
-    with working_precision(dps):
-        return FDEstimate(+value, +err, order, +h, levels, internal, target,
+        return FDEstimate(value, err, order, h, levels, internal, target,
                           2 * (levels + 1) + (1 if order == 2 else 0))
 
 
@@ -302,7 +301,9 @@ def fd_directional_precise(problem: Problem, point: Point, direction: Point, ord
 class FDAgreement:
     """How well a (derived) Hessian form agrees with precise finite differences.
 
-    ``relative_error = |derived - fd| / |fd|``; ``digits = -log10(relative_error)``;
+    ``relative_error = |derived - fd| / |fd|`` (the derived value at ``dps``, the finite
+    difference and the difference at the internal precision, so the digits measure the
+    derived evaluation's own rounding); ``digits = -log10(relative_error)``;
     ``hess_g_part`` is the data-term part ``hess g[D1, D1]`` of the derived form and
     ``first_order_change`` ``||D1||_F`` (nonzero: the ``hess g`` term is exercised).
     """
@@ -338,12 +339,13 @@ def fd_hessian_form_agreement(problem: Problem, point: Point, direction: Point, 
     from ufm_sym.symbolic.evaluate import evaluate_matrix_expr
 
     fd = fd_directional_precise(problem, point, direction, order=2, dps=dps, levels=levels)
+    at = DerivedAt(problem, point, dps, derivation)
+    q = at.hessian_form(direction)
     with working_precision(dps):
-        at = DerivedAt(problem, point, dps, derivation)
-        q = at.hessian_form(direction)
         env = at._env(direction)
         D1 = evaluate_matrix_expr(at.derivation.first_order_change, env, "mpmath")
         hg = at.hess_g_form(D1, D1)
+    with mpmath.workdps(fd.internal_dps):  # the difference itself is not rounded to dps
         diff = abs(q - fd.value)
         rel = diff / abs(fd.value) if fd.value != 0 else (mpmath.inf if diff else mpmath.mpf(0))
         digits = float("inf") if rel == 0 else float(-mpmath.log10(rel))

@@ -34,6 +34,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ufm_sym.model import Problem, UFMInputError
 from ufm_sym.numeric.backend import Backend, backend_of, get_backend
 from ufm_sym.numeric.kernels import as_point, as_spec
@@ -43,10 +45,14 @@ from ufm_sym.symbolic.index_free import IndexFreeDerivation, derive_index_free
 from ufm_sym.symbolic.second_variation import derive_second_variation
 
 __all__ = [
+    "FAST_PATHS",
     "DerivedAt",
+    "escape_disagreement",
+    "fast_path_disagreements",
     "derived_gradient",
     "derived_hessian_form",
     "derived_hessian_vector_product",
+    "relative_difference",
 ]
 
 Array = Any
@@ -84,8 +90,9 @@ class DerivedAt:
         Y = _labels(problem, be)
         grad_fn, hess_fn = column_loss(problem.loss, K).array_functions(xp)
         rows = [R[i, :] for i in range(K)] + [Y[i, :] for i in range(K)]
-        self.G = xp.stack([_full(v, R[0, :], xp) for v in grad_fn(*rows)]) / float(N)
-        hess = [_full(v, R[0, :], xp) for v in hess_fn(*rows)]
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            self.G = xp.stack([_full(v, R[0, :], xp) for v in grad_fn(*rows)]) / float(N)
+            hess = [_full(v, R[0, :], xp) for v in hess_fn(*rows)]
         self.column_hessians = xp.reshape(xp.stack(hess), (K, K, N)) / float(N)
         if not (bool(xp.all(xp.isfinite(self.G)))
                 and bool(xp.all(xp.isfinite(self.column_hessians)))):
@@ -149,8 +156,6 @@ class DerivedAt:
 
 
 def _labels(problem: Problem, be: Backend) -> Array:
-    import numpy as np
-
     return be.asarray(np.kron(np.eye(problem.K), np.ones((1, problem.n))))
 
 
@@ -194,8 +199,6 @@ def relative_difference(a: Sequence[Any], b: Sequence[Any]) -> float:
     >>> relative_difference((1.0, [2.0, 4.0 + 2 ** -30]), (1.0, [2.0, 4.0])) == 2 ** -32
     True
     """
-    import numpy as np
-
     def flat(x: Any) -> Any:
         if isinstance(x, (int, float)):
             return np.array([float(x)])
@@ -215,8 +218,78 @@ def _is_number_list(x: Any) -> bool:
 
 
 def _to_numpy(x: Any) -> Any:
-    import numpy as np
-
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     return np.asarray(x, dtype=float)
+
+
+FAST_PATHS: tuple[str, ...] = ("gradient", "hessian_vector_product", "hessian_bilinear",
+                               "hvp_inner")
+"""The typed kernels of :mod:`.kernels` that :func:`fast_path_disagreements` checks
+(``hvp_inner``: ``<kernel HVP(D), E>`` against the derived bilinear form ``B(D, E)``)."""
+
+
+def fast_path_disagreements(problem: Problem, point: Sequence[Any], direction: Sequence[Any],
+                            direction2: Sequence[Any], *, backend: Backend | str | None = None,
+                            derivation: IndexFreeDerivation | None = None) -> dict[str, float]:
+    """``max |kernel - derived| / max(1, max |derived|)`` for each kernel of
+    :data:`FAST_PATHS` at ``point`` (float64, on the point's backend).  Sound kernels
+    stay near ``1e-15``; the tests ask for ``1e-12``.
+
+    >>> import numpy as np
+    >>> from ufm_sym import Problem
+    >>> p = Problem("mse", K=2, n=1, lambda_W="0.1", lambda_H="0.2", lambda_b="0.3")
+    >>> rng = np.random.default_rng(0)
+    >>> x, D, E = ((rng.normal(size=(2, 2)), rng.normal(size=(2, 2)), rng.normal(size=2))
+    ...            for _ in range(3))
+    >>> max(fast_path_disagreements(p, x, D, E).values()) < 1e-12
+    True
+    """
+    from ufm_sym.numeric import kernels
+
+    at = DerivedAt(problem, point, backend=backend, derivation=derivation)
+    x = (at.env["W"], at.env["H"], at.env["b"])
+    D = at._direction(direction, "direction")
+    E = at._direction(direction2, "direction2")
+    hv = kernels.hessian_vector_product(problem, x, D, backend=at.backend)
+    hv_inner = sum(float(at.xp.sum(a * c)) for a, c in zip(hv, E, strict=True))
+    return {
+        "gradient": relative_difference(kernels.full_gradient(problem, x, backend=at.backend),
+                                        at.gradient()),
+        "hessian_vector_product": relative_difference(hv, at.hessian_vector_product(D)),
+        "hessian_bilinear": relative_difference(
+            float(kernels.hessian_bilinear(problem, x, D, backend=at.backend)),
+            at.hessian_form(D)),
+        "hvp_inner": relative_difference(hv_inner, at.hessian_form(D, E)),
+    }
+
+
+def escape_disagreement(problem: Problem, point: Sequence[Any],
+                        derivation: IndexFreeDerivation | None = None) -> dict[str, float]:
+    """The curvature that :func:`~ufm_sym.numeric.escape.escape_direction` reports along
+    its direction (and, for MSE, at the rotated point of Prop. 4.3) against the derived
+    form along the same direction: ``{"curvature": ..., "rotated_curvature": ...}``
+    relative differences (NumPy float64).
+
+    >>> import numpy as np
+    >>> from ufm_sym import Problem
+    >>> p = Problem("mse", K=3, n=2, lambda_W="0.01", lambda_H="0.01", lambda_b=0)
+    >>> x = (np.zeros((3, 3)), np.zeros((3, 6)), np.full(3, 1 / 3))
+    >>> max(escape_disagreement(p, x).values()) < 1e-12
+    True
+    """
+    from ufm_sym.numeric.escape import escape_direction
+
+    W, H, b = (np.asarray(_to_numpy(a), dtype=np.float64) for a in point)
+    e = escape_direction(problem, (W, H, b))
+    out = {"curvature": relative_difference(
+        e.curvature, derived_hessian_form(problem, (W, H, b), e.direction,
+                                          derivation=derivation))}
+    if e.rotated_curvature is not None:
+        V = np.linalg.svd(W, full_matrices=True)[2].T
+        dW, dH, db = e.direction
+        out["rotated_curvature"] = relative_difference(
+            e.rotated_curvature, derived_hessian_form(problem, (W @ V, V.T @ H, b),
+                                                      (dW @ V, V.T @ dH, db),
+                                                      derivation=derivation))
+    return out

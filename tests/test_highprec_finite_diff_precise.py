@@ -19,6 +19,7 @@ from ufm_sym.highprec.families import critical_points
 from ufm_sym.highprec.finite_diff import (
     fd_directional,
     fd_directional_precise,
+    fd_gradient_agreement,
     fd_hessian_form_agreement,
     precise_plan,
 )
@@ -121,3 +122,13 @@ def test_a_wrong_derived_form_fails(loss, wrong):
     assert fd_hessian_form_agreement(p, x, D, dps=DPS).digits >= DIGITS
     err, digits = fd_hessian_form_agreement(p, x, D, dps=DPS, derivation=bad)
     assert digits < 10, f"{wrong}: {digits:.1f} digits"
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_derived_gradient_agrees_with_precise_finite_differences(loss):
+    p = Problem(loss, K=2, n=2, lambda_W="5e-3", lambda_H="1e-2", lambda_b="1e-2")
+    rng = np.random.default_rng(6)
+    x = _random(p, rng, 0.7)
+    assert fd_gradient_agreement(p, x, dps=DPS)[1] >= DIGITS
+    doubled = derive_index_free((1, sp.S.Half, sp.S.Half))  # lambda_W ||W||^2, not / 2
+    assert fd_gradient_agreement(p, x, dps=DPS, derivation=doubled)[1] < 10

@@ -8,6 +8,13 @@ A symmetric stencil has an error expansion in even powers of the step ``h``; fro
 the default step is ``h = eps^(1/(2L+2+m))``: at 50 digits and ``L = 2`` the first
 derivative is good to about 43 digits and the second to about 37.
 
+The *precise* variants (:func:`fd_directional_precise`, :func:`fd_hessian_form_agreement`,
+:func:`fd_gradient_agreement`) remove the rounding limit by evaluating ``f`` above the
+working precision: aimed at ``dps + 10`` digits with ``L = 4`` levels, the step is
+``h = 10^-((dps + 10)/10) / max(1, ||D||)`` and the internal precision
+``dps + 10 + order * log10(1/h) + 10`` (82 to 84 digits at dps 50).  At dps 50 the
+derived Hessian form then agrees to 49-52 digits at every default critical point.
+
 >>> import mpmath
 >>> val, err = derivative(mpmath.exp, order=2, dps=50)
 >>> abs(val - 1) < mpmath.mpf(10) ** -35, err < mpmath.mpf(10) ** -20
@@ -43,6 +50,7 @@ __all__ = [
     "fd_directional",
     "fd_directional_precise",
     "fd_gradient",
+    "fd_gradient_agreement",
     "fd_hessian_form_agreement",
     "fd_hessian_vector_product",
     "precise_plan",
@@ -350,3 +358,36 @@ def fd_hessian_form_agreement(problem: Problem, point: Point, direction: Point, 
         rel = diff / abs(fd.value) if fd.value != 0 else (mpmath.inf if diff else mpmath.mpf(0))
         digits = float("inf") if rel == 0 else float(-mpmath.log10(rel))
         return FDAgreement(rel, digits, q, fd, hg, mpmath.mnorm(D1, "f"), dps)
+
+
+def fd_gradient_agreement(problem: Problem, point: Point, dps: int = 50, derivation: Any = None,
+                          levels: int = 4) -> tuple[Any, float]:
+    """``(relative error, digits)`` of the *derived* gradient (at ``dps``) against
+    :func:`fd_directional_precise` (order 1) along every coordinate: ``max_i |derived_i -
+    fd_i| / max(1, max_i |fd_i|)``.  Cost: ``10 P`` objective values at about
+    ``dps + 30`` digits (``P`` coordinates).
+
+    >>> from ufm_sym import Problem
+    >>> from ufm_sym.highprec.evaluate import to_mp_point
+    >>> p = Problem(loss="ce", K=2, n=1, lambda_W="0.1", lambda_H="0.2", lambda_b="0.3")
+    >>> x = to_mp_point(p, [[1, 2], [3, 4]], [[1, 0], [0, 1]], [1, -1])
+    >>> err, digits = fd_gradient_agreement(p, x, dps=50)
+    >>> digits >= 45
+    True
+    """
+    from ufm_sym.highprec.derived import DerivedAt
+    from ufm_sym.highprec.evaluate import flatten, num_params
+
+    grad = flatten(DerivedAt(problem, point, dps, derivation).gradient())
+    P = num_params(problem)
+    fd = []
+    for i in range(P):
+        e = [mpmath.mpf(0)] * P
+        e[i] = mpmath.mpf(1)
+        est = fd_directional_precise(problem, point, _rows_to_point(_unflatten_rows(problem, e)),
+                                     order=1, dps=dps, levels=levels)
+        fd.append(est.value)
+    with mpmath.workdps(est.internal_dps):
+        scale = max([mpmath.mpf(1)] + [abs(v) for v in fd])
+        rel = max(abs(a - b) for a, b in zip(grad, fd, strict=True)) / scale
+        return rel, (float("inf") if rel == 0 else float(-mpmath.log10(rel)))

@@ -50,7 +50,6 @@ def _setup(loss: str, K: int, lambda_b: str, seed: int = 0):
 @pytest.mark.parametrize("K", [2, 3, 4])
 @pytest.mark.parametrize("lambda_b", ["0", "0.02"])
 def test_every_kernel_agrees_with_the_derived_form(loss, K, lambda_b):
-    p, x, D, E = _setup(loss, K, lambda_b)
     for seed in range(3):  # three random points and directions per setting
         p, x, D, E = _setup(loss, K, lambda_b, seed)
         errs = fast_path_disagreements(p, x, D, E)

@@ -134,6 +134,29 @@ def test_evidence_from_residual_digits_and_tolerance():
     assert not Evidence.from_residual("numeric", float("nan"), 1.0, 1, "nan").passed
 
 
+def test_evidence_over_zero_points_fails_naming_why():
+    e = Evidence.from_residual("numeric", 0.0, 1e-10, 0, "balance at the saddles")
+    assert not e.passed and e.samples == 0
+    assert e.detail == "balance at the saddles: no points (evidence over zero points fails)"
+    built = Evidence("high-precision", True, None, None, 0, "rank W = rank H")
+    assert not built.passed and "no points" in built.detail
+    failed = Evidence("numeric", False, None, None, 0, "no saddle sampled")
+    assert failed.detail == "no saddle sampled"  # already failing: left as it was
+
+
+def test_a_check_that_passes_over_zero_points_after_the_fact_fails():
+    """A check may set ``passed`` after building its evidence; the registry refuses it."""
+    def sneaky(claim, ctx):
+        ev = Evidence("numeric", False, None, None, 0, "over an empty sample")
+        ev.passed = True
+        return ev
+
+    reg = Registry()
+    reg.claim("eq:z", "Z").check("numeric")(sneaky)
+    res = reg.run(VerifyContext()).results[0]
+    assert res.status == "failed" and "no points" in res.message
+
+
 def test_memo_runs_once():
     ctx = VerifyContext()
     calls = []

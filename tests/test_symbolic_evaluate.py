@@ -155,3 +155,22 @@ def test_errors():
         evaluate_matrix_expr(HessianG(D.W), {"W": np.eye(2)})
     with pytest.raises(EvaluationError, match="lambda_W: no value"):
         evaluate_matrix_expr(D.grad_W, {"W": np.eye(2), "H": np.eye(2), "G": np.eye(2)})
+
+
+def test_array_backend_keeps_the_library_and_device():
+    """``"array"``: the matrices stay in their array library (PyTorch here), float64."""
+    torch = pytest.importorskip("torch")
+    env = {"W": torch.eye(2, dtype=torch.float64), "H": torch.ones((2, 4), dtype=torch.float64),
+           "b": torch.zeros(2, dtype=torch.float64),
+           "G": torch.full((2, 4), 0.5, dtype=torch.float64),
+           "lambda_W": 0.1, "lambda_H": 0.2, "lambda_b": 0.0}
+    out = evaluate_matrix_expr(D.grad_W + D.grad_b * sp.OneMatrix(1, 2), env, backend="array")
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float64
+    want = evaluate_matrix_expr(D.grad_W + D.grad_b * sp.OneMatrix(1, 2),
+                                {k: (v.numpy() if hasattr(v, "numpy") else v)
+                                 for k, v in env.items()})
+    assert np.allclose(out.numpy(), want)
+    tr = evaluate_matrix_expr(sp.Trace(D.W.T * D.W) + frobenius_norm(D.W), env, backend="array")
+    assert float(tr) == pytest.approx(2 + 2 ** 0.5)
+    with pytest.raises(EvaluationError, match="needs at least one array"):
+        evaluate_matrix_expr(D.lambda_W, {"lambda_W": 1.0}, backend="array")

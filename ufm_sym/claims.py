@@ -65,6 +65,7 @@ class Evidence:
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ValueError(f"unknown evidence level {self.level!r}")
+        refuse_zero_points(self)
 
     @classmethod
     def exact(cls, level: str, passed: bool, detail: str, samples: int = 1) -> Evidence:
@@ -86,13 +87,38 @@ class Evidence:
         (True, 13.5)
         >>> Evidence.from_residual("numeric", 1e-3, 1e-10, 5, "balance").passed
         False
+        >>> e = Evidence.from_residual("numeric", 0.0, 1e-10, 0, "balance")
+        >>> e.passed, e.detail
+        (False, 'balance: no points (evidence over zero points fails)')
         """
+        if samples <= 0:
+            return cls(level, False, None, None, 0, f"{detail}: {NO_POINTS}")
         r = float(abs(residual))
         s = float(abs(scale)) or 1.0
         passed = bool(abs(residual) <= tolerance) and math.isfinite(r)
         digits = 99.0 if r == 0 else round(-math.log10(r / s), 1)
         return cls(level, passed, format_residual(residual), digits, samples,
                    f"{detail} (tolerance {format_residual(tolerance)})")
+
+
+NO_POINTS = "no points (evidence over zero points fails)"
+
+
+def refuse_zero_points(evidence: Evidence) -> Evidence:
+    """Evidence that claims to pass over zero points fails, saying why: a check whose
+    sample set came out empty has shown nothing.  Applied when evidence is built and
+    again by :meth:`Registry.run` to what each check returns (a check may set
+    ``passed`` after building it).
+
+    >>> Evidence("numeric", True, None, None, 0, "rank W = rank H").detail
+    'rank W = rank H: no points (evidence over zero points fails)'
+    >>> Evidence("numeric", True, None, None, 3, "rank W = rank H").passed
+    True
+    """
+    if evidence.passed and evidence.samples <= 0:
+        evidence.passed = False
+        evidence.detail = f"{evidence.detail}: {NO_POINTS}" if evidence.detail else NO_POINTS
+    return evidence
 
 
 def format_residual(x: Any) -> str:
@@ -428,6 +454,7 @@ class Registry:
                 ev = Evidence(level, False, ev.residual, ev.digits, ev.samples,
                               f"check declared {level} but returned {ev.level}")
             ev.seconds = time.perf_counter() - t0
+            refuse_zero_points(ev)
             evidence.append(ev)
             if not ev.passed:
                 errors.append(f"{ev.level} check failed: {ev.detail}")

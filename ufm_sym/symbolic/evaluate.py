@@ -10,7 +10,9 @@ Values come from ``env``, keyed by the *names* of the symbols; the sizes ``K``, 
 its shape unless ``env`` gives it.  Anything else is refused with
 :class:`UnsupportedExpressionError`.
 
-Backends: ``"numpy"`` (float64 arrays; vectors become columns), ``"mpmath"``
+Backends: ``"numpy"`` (float64 arrays; vectors become columns), ``"array"`` (float64
+arrays of whatever array-API library the matrices in ``env`` belong to, e.g. PyTorch
+tensors on their device; no conversion to NumPy), ``"mpmath"``
 (``mpmath.matrix`` / ``mpf``, at the current ``mp.dps``) and ``"sympy"`` (explicit
 ``ImmutableMatrix``; used by :mod:`.cross_check` to substitute explicit matrices).
 
@@ -30,6 +32,7 @@ matrix(
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -41,7 +44,7 @@ from .functions import LambdaMin, MatrixFunctional, NuclearNorm, Rank, SingularV
 __all__ = ["UnsupportedExpressionError", "EvaluationError", "BACKENDS",
            "evaluate_matrix_expr", "lambdify_gradients", "lambdify_hessian_form"]
 
-BACKENDS: tuple[str, ...] = ("numpy", "mpmath", "sympy")
+BACKENDS: tuple[str, ...] = ("numpy", "array", "mpmath", "sympy")
 
 
 class UnsupportedExpressionError(TypeError):
@@ -105,6 +108,53 @@ class _NumpyOps:
     def eigenvalues_symmetric(self, m: Any) -> list[Any]:
         a = self.np.asarray(m, dtype=float)
         return [float(x) for x in self.np.linalg.eigvalsh((a + a.T) / 2)]
+
+
+class _ArrayOps(_NumpyOps):
+    """Array-API arrays (NumPy, PyTorch, CuPy) of the namespace and device of ``like``."""
+
+    def __init__(self, like: Any) -> None:
+        import array_api_compat
+
+        self.np = array_api_compat.array_namespace(like)
+        self.device = array_api_compat.device(like)
+        self.dtype = self.np.float64
+
+    def matrix(self, value: Any, rows: int, cols: int) -> Any:
+        a = self.np.asarray(value, dtype=self.dtype, device=self.device)
+        if a.ndim == 1 and cols == 1:
+            a = self.np.reshape(a, (-1, 1))
+        return a
+
+    def scalar(self, value: Any) -> Any:
+        return float(value)
+
+    def transpose(self, m: Any) -> Any:
+        return self.np.matrix_transpose(m)
+
+    def trace(self, m: Any) -> Any:
+        return self.np.sum(self.np.linalg.diagonal(m))
+
+    def eye(self, n: int) -> Any:
+        return self.np.eye(n, dtype=self.dtype, device=self.device)
+
+    def ones(self, r: int, c: int) -> Any:
+        return self.np.ones((r, c), dtype=self.dtype, device=self.device)
+
+    def zeros(self, r: int, c: int) -> Any:
+        return self.np.zeros((r, c), dtype=self.dtype, device=self.device)
+
+    def sqrt(self, x: Any) -> Any:
+        return math.sqrt(x) if isinstance(x, (int, float)) else self.np.sqrt(x)
+
+    def frobenius(self, m: Any) -> Any:
+        return self.np.sqrt(self.np.sum(m * m))
+
+    def singular_values(self, m: Any) -> list[Any]:
+        return [float(x) for x in self.np.linalg.svdvals(m)]
+
+    def eigenvalues_symmetric(self, m: Any) -> list[Any]:
+        return [float(x) for x in self.np.linalg.eigvalsh((m + self.transpose(m)) / 2)]
 
 
 class _MpmathOps:
@@ -212,9 +262,16 @@ class _SympyOps:
         return sp.sqrt(sp.Add(*[x**2 for x in m]))
 
 
-def _ops(backend: str) -> Any:
+def _ops(backend: str, env: Mapping[str, Any] | None = None) -> Any:
     if backend == "numpy":
         return _NumpyOps()
+    if backend == "array":
+        like = next((v for v in (env or {}).values() if hasattr(v, "__array_namespace__")
+                     or type(v).__module__.split(".")[0] in ("numpy", "torch", "cupy")
+                     and hasattr(v, "shape")), None)
+        if like is None:
+            raise EvaluationError("backend: 'array' needs at least one array in env")
+        return _ArrayOps(like)
     if backend == "mpmath":
         return _MpmathOps()
     if backend == "sympy":
@@ -243,7 +300,7 @@ class _Evaluator:
                  hess_g: Callable[[Any, Any], Any] | None,
                  loss_g: Callable[[Any], Any] | None) -> None:
         self.env = dict(env)
-        self.ops = _ops(backend)
+        self.ops = _ops(backend, env)
         self.backend = backend
         self.hess_g = hess_g
         self.loss_g = loss_g
@@ -437,7 +494,7 @@ def _functional_value(ops: Any, backend: str, e: MatrixFunctional, m: Any,
         from .functions import rank_tolerance
 
         top = s[0] if s else 0
-        cut = rank_tolerance(backend) * max(1, top)
+        cut = rank_tolerance("numpy" if backend == "array" else backend) * max(1, top)
         return sum(1 for x in s if x > cut)
     raise UnsupportedExpressionError(f"cannot evaluate {type(e).__name__} node {e}")
 

@@ -223,3 +223,13 @@ def test_a_convexity_hypothesis_is_checked_at_the_points():
         concave = ConvexFunction(lambda X: -mpmath.mnorm(X, "f") ** 2, lambda X: -2 * X)
         env = {"varphi": concave, "X": mpmath.eye(2), "X_0": mpmath.zeros(2, 2)}
         assert not truth(IsConvex("varphi"), env, tol=mpmath.mpf(10) ** -20).holds
+
+
+def test_docs_list_every_fact_with_its_reference():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "facts.md").read_text()
+    for name, fact in FACTS.items():
+        assert f"### `{name}`" in text, name
+        assert fact.reference in text, name
+        assert fact.latex() in text, name

@@ -58,7 +58,8 @@ RANK_LEFT_NULL_VECTOR = Fact(
     statement=sp.Implies(sp.And(sp.Eq(_a_K.T * _W, sp.ZeroMatrix(1, d)),
                                 sp.Trace(_a_K.T * _a_K) > 0),
                          Rank(_W) <= K - 1),
-    reference=f"{HJ}, Section 0.4.4 (rank-nullity: rank W = rank W^T = K - dim ker W^T)",
+    reference=f"{HJ}, Sections 0.2 and 0.4 (the rank-nullity theorem and row rank = column "
+              "rank: rank W = rank W^T = K - dim ker W^T <= K - 1)",
     instances=_left_null_instances,
     tested="W = (I - a a^T/|a|^2) M for Gaussian a, M (and M = 0); sharp (rank exactly "
            "K - 1) where d >= K - 1 and M != 0.",
@@ -85,7 +86,7 @@ RANK_PRODUCT = Fact(
     title="rank(A B) <= min(rank A, rank B)",
     title_tex=r"$\operatorname{rank}(AB)\le\min(\operatorname{rank}A,\operatorname{rank}B)$",
     statement=Rank(_A * _B) <= sp.Min(Rank(_A), Rank(_B)),
-    reference=f"{HJ}, Section 0.4.5 (c)",
+    reference=f"{HJ}, Section 0.4.5 (rank inequalities)",
     instances=_product_instances,
     tested="A, B products of Gaussians with planted ranks; sharp where B has full row "
            "rank (then rank AB = rank A).",
@@ -107,7 +108,8 @@ KERNEL_OF_GRAM = Fact(
     title="ker(A^T A) = ker A",
     title_tex=r"$\ker(A^\top A)=\ker A$",
     statement=sp.Eq(NullSpaceProjector(_G.T * _G), NullSpaceProjector(_G)),
-    reference=f"{HJ}, Section 0.4.6 (A^T A x = 0 implies |A x|^2 = x^T A^T A x = 0)",
+    reference=f"{HJ}, Section 0.4 (rank A^T A = rank A; directly: A^T A x = 0 implies "
+              "|A x|^2 = x^T A^T A x = 0)",
     instances=_gram_instances,
     tested="A a product of Gaussians with a planted rank; the two null-space projectors "
            "are compared.",
@@ -138,7 +140,7 @@ RANK_EQUAL_KERNELS = Fact(
               r"$H\in\mathbb R^{d\times N}$) then $\operatorname{rank}W=\operatorname{rank}H$",
     statement=sp.Implies(sp.Eq(NullSpaceProjector(_Wk), NullSpaceProjector(_Hk.T)),
                          sp.Eq(Rank(_Wk), Rank(_Hk))),
-    reference=f"{HJ}, Section 0.2.3 (rank-nullity: rank W = d - dim ker W, "
+    reference=f"{HJ}, Section 0.2 (the rank-nullity theorem: rank W = d - dim ker W, "
               "rank H = rank H^T = d - dim ker H^T)",
     instances=_kernel_instances,
     tested="W = A V^T and H = V B with V (d x r) orthonormal and A, B Gaussian, so both "
@@ -167,8 +169,9 @@ NULL_VECTOR_OF_RANK_DEFICIENT = Fact(
     statement=sp.Implies(Rank(_Wn) < d,
                          Exists(_a_d, sp.And(sp.Eq(_Wn * _a_d, sp.ZeroMatrix(K, 1)),
                                              sp.Eq(sp.Trace(_a_d.T * _a_d), 1)))),
-    reference=f"{HJ}, Section 0.2.3 (dim ker W = d - rank W >= 1); the witness is the right "
-              "singular vector of the smallest singular value (Thm 2.6.3)",
+    reference=f"{HJ}, Section 0.2 (rank-nullity: dim ker W = d - rank W >= 1); the witness is "
+              "the right singular vector of the smallest singular value (Section 2.6, the "
+              "singular value decomposition)",
     instances=_null_vector_instances,
     tested="W a product of Gaussians of planted rank r < d; the witness a is the last "
            "right singular vector from mpmath's SVD.",

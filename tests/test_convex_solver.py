@@ -12,6 +12,7 @@ from ufm_sym.convex.solver import (
     DEFAULT_SETTINGS,
     SOLVER_TOLERANCE,
     TOLERANCE_RULE,
+    cross_check_evidence,
     cross_check_global_value,
     default_settings,
     solve_relaxation,
@@ -43,6 +44,8 @@ def test_cvxpy_the_closed_form_and_lbfgs_agree(loss):
         assert r.digits_solver >= 8 and r.digits_lbfgs >= 45
         assert r.lbfgs_gradient_norm <= mpmath.mpf(10) ** -45
         assert r.solution.lower <= r.solution.upper
+    ev = cross_check_evidence(rows)
+    assert ev.passed and ev.samples == len(rows) and ev.digits >= 8
 
 
 def test_a_wrong_lambda_is_caught():
@@ -52,6 +55,9 @@ def test_a_wrong_lambda_is_caught():
     (row,) = cross_check_global_value([p], dps=DPS, starts=1,
                                       closed_form=lambda _, dps: global_value(wrong, dps=dps))
     assert not row.agree and not row.closed_in_bracket
+    ev = cross_check_evidence([row])
+    assert not ev.passed and "DISAGREE" in ev.detail
+    assert not cross_check_evidence([]).passed
     (ce_row,) = cross_check_global_value(
         [default_settings("ce")[0]], dps=DPS, starts=1,
         closed_form=lambda q, dps: global_value(q, dps=dps) * (1 + mpmath.mpf(10) ** -6))

@@ -233,3 +233,21 @@ def test_docs_list_every_fact_with_its_reference():
         assert f"### `{name}`" in text, name
         assert fact.reference in text, name
         assert fact.latex() in text, name
+
+
+def test_fact_step_evidence_checks_the_printed_formula():
+    from ufm_sym.facts import fact_step_evidence
+
+    ctx = VerifyContext(dps=30)
+    W = sp.MatrixSymbol("W", K, d)
+    ones = sp.MatrixSymbol("ones_K", K, 1)
+    fact = FACTS["rank-left-null-vector"]
+    full = ProofStep("s", fact.instantiate({"a": ones}), kind="fact", by=fact.name)
+    assert fact_step_evidence(full, ctx, subs={"a": ones}).passed
+    concl = ProofStep("s", Rank(W) <= K - 1, kind="fact", by=fact.name)
+    assert fact_step_evidence(concl, ctx).passed
+    wrong = ProofStep("s", Rank(W) <= K - 2, kind="fact", by=fact.name)
+    assert "neither" in fact_step_evidence(wrong, ctx).detail
+    unknown = ProofStep("s", None, kind="fact", by="no-such-fact")
+    assert not fact_step_evidence(unknown, ctx).passed
+    assert not fact_step_evidence(ProofStep("s", None), ctx).passed

@@ -24,6 +24,10 @@ ufm_sym.facts.base.UnknownFactError: unknown fact 'rank-prodcut' (did you mean r
 
 from __future__ import annotations
 
+from typing import Any
+
+from ufm_sym.claims import Evidence, ProofStep, VerifyContext
+
 from .base import SLACK_DIGITS, Fact, FactRegistry, Instance, UnknownFactError
 from .convexity import CONVEXITY_FACTS
 from .nuclear import NUCLEAR_FACTS
@@ -31,7 +35,7 @@ from .rank import RANK_FACTS
 from .trace import TRACE_FACTS
 
 __all__ = ["FACTS", "SLACK_DIGITS", "Fact", "FactRegistry", "Instance", "UnknownFactError",
-           "get_fact"]
+           "fact_step_evidence", "get_fact"]
 
 FACTS: FactRegistry = FactRegistry(RANK_FACTS + TRACE_FACTS + NUCLEAR_FACTS + CONVEXITY_FACTS)
 """Every fact of the library, by name."""
@@ -41,3 +45,44 @@ def get_fact(name: str) -> Fact:
     """``FACTS[name]``; an unknown name raises :class:`UnknownFactError` naming the
     known ones."""
     return FACTS[name]
+
+
+def fact_step_evidence(step: ProofStep, ctx: VerifyContext,
+                       subs: dict[Any, Any] | None = None) -> Evidence:
+    """The evidence for a proof step that cites a fact: the fact's randomized test at the
+    run's ``dps`` and ``seed`` (memoised), failed when the step is not a ``fact`` step,
+    names an unknown fact, or prints a formula that is neither the fact's statement nor
+    its conclusion under ``subs`` (:meth:`Fact.instantiate`): what is printed is what
+    the fact says.
+
+    >>> import sympy as sp
+    >>> from ufm_sym.symbolic.functions import Rank
+    >>> from ufm_sym.symbolic.symbols import K, d
+    >>> W = sp.MatrixSymbol("W", K, d)
+    >>> step = ProofStep("rank bound", Rank(W) <= K - 1, kind="fact", by="rank-left-null-vector")
+    >>> fact_step_evidence(step, VerifyContext(dps=30)).passed
+    True
+    >>> bad = ProofStep("rank bound", Rank(W) <= K - 2, kind="fact", by="rank-left-null-vector")
+    >>> fact_step_evidence(bad, VerifyContext(dps=30)).passed
+    False
+    """
+    from .logic import split_implication
+
+    if step.kind != "fact":
+        return Evidence("high-precision", False, None, None, 0,
+                        f"the step is a {step.kind!r} step, not a fact")
+    try:
+        fact = FACTS[step.by]
+    except UnknownFactError as exc:
+        return Evidence("high-precision", False, None, None, 0, str(exc))
+    ev = fact.evidence(ctx)
+    if step.formula is not None:
+        statement = fact.instantiate(subs or {})
+        _, conclusion = split_implication(statement)
+        if step.formula not in (statement, conclusion):
+            return Evidence("high-precision", False, ev.residual, None, ev.samples,
+                            f"{fact.name}: the step's formula {step.formula} is neither the "
+                            f"fact's statement nor its conclusion {conclusion}"
+                            + (f" under {subs}" if subs else ""))
+    return Evidence(ev.level, ev.passed, ev.residual, ev.digits, ev.samples, ev.detail,
+                    ev.seconds)

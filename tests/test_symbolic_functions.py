@@ -43,3 +43,24 @@ def test_latex_and_refusal():
         evaluate_matrix_expr(Rank(A), {"A": sp.ImmutableMatrix(M)}, "sympy")
     with pytest.raises(TypeError, match="expected a matrix"):
         Rank(sp.Symbol("x"))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "mpmath"])
+def test_abs_min_max_sum_and_the_null_space_projector(backend):
+    from ufm_sym.symbolic.functions import NullSpaceProjector
+
+    m, p = sp.symbols("m p", integer=True, positive=True)
+    i = sp.Symbol("i", integer=True, positive=True)
+    B = sp.MatrixSymbol("B", m, p)
+    with mpmath.workdps(40):
+        mk = (lambda x: mpmath.matrix(x)) if backend == "mpmath" else np.array
+        env = {"B": mk([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]])}
+        val = lambda e: evaluate_matrix_expr(e, env, backend)  # noqa: E731
+        assert val(sp.Min(Rank(B), 2)) == 1 and val(sp.Max(Rank(B), 2)) == 2
+        assert abs(val(sp.Abs(-NuclearNorm(B))) - 5) < 1e-12
+        total = val(sp.Sum(SingularValue(B, i) ** 2, (i, 1, sp.Min(m, p))))
+        assert abs(total - 25) < 1e-12                   # the squared Frobenius norm
+        P = val(NullSpaceProjector(B))                   # onto span (2, -1) / sqrt(5)
+        want = np.array([[0.8, -0.4], [-0.4, 0.2]])
+        assert np.max(np.abs(np.array(P.tolist(), dtype=float) - want)) < 1e-12
+        assert paper_latex(NullSpaceProjector(B)) == r"\mathbf{P}_{\ker \mathbf{B}}"

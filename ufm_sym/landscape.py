@@ -68,6 +68,7 @@ import mpmath
 
 from ufm_sym.certify.inertia import EIG_METHODS, Spectrum, certify_inertia, hessian_spectrum
 from ufm_sym.closed_form import global_value, regime
+from ufm_sym.convex.certificate import GlobalCertificate, global_certificate
 from ufm_sym.highprec.eig import refined_symmetric_eig
 from ufm_sym.highprec.evaluate import (
     Point,
@@ -265,6 +266,7 @@ class Classification:
     escape: EscapeDirection | None = None
     escape_note: str | None = None
     spectrum: Spectrum | None = None
+    global_certificate: GlobalCertificate | None = None
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
 
@@ -442,8 +444,9 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
         gn = gradient_norm(problem, x)
         f = objective(problem, x)
         is_critical = bool(gn <= margin)
+        cert = global_certificate(problem, x, dps=dps, digits=prec.digits)  # ufm_sym.convex
         base = dict(problem=problem, point=x, dps=dps, precision=prec, gradient_norm=gn,
-                    objective=f, refine=refine_summary)
+                    objective=f, refine=refine_summary, global_certificate=cert)
         if not problem.theorem_applies:
             notes.append(problem.theorem_note())
         if not is_critical:
@@ -563,6 +566,8 @@ def _classification_json_at(c: Classification) -> dict[str, Any]:
         "objective": _s(c.objective, n),
         "refine": None, "criterion": None, "global": None, "rank": None, "escape": None,
         "escape_note": c.escape_note, "hessian": None, "notes": list(c.notes),
+        "global_certificate": (None if c.global_certificate is None
+                               else c.global_certificate.to_json()),
         "seconds": round(c.seconds, 3),
     }
     if c.refine is not None:
@@ -649,6 +654,10 @@ def _classification_summary_at(c: Classification) -> str:
         lines.append(f"global:     f* = {mpmath.nstr(g.value, 20)} ({g.regime}); f - f* = "
                      f"{mpmath.nstr(g.difference, 5)}" + ("" if g.applies else
                                                           f" [{g.note}]"))
+    if c.global_certificate is not None:
+        lines.append(f"certificate: {c.global_certificate.summary()}")
+        if not c.global_certificate.holds:
+            lines.append(f"            {c.global_certificate.reason}")
     if c.ranks is not None:
         lines.append(f"ranks:      rank W = {c.ranks.W}, rank H = {c.ranks.H} (singular values "
                      f"> {mpmath.nstr(c.ranks.tolerance, 3)})")

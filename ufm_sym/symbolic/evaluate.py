@@ -2,8 +2,9 @@
 
 :func:`evaluate_matrix_expr` walks a SymPy expression built from ``MatrixSymbol``s,
 ``MatAdd``, ``MatMul``, ``MatPow``, ``Transpose``, ``Trace``, ``Identity``,
-``OneMatrix``, ``ZeroMatrix``, scalar ``Add``/``Mul``/``Pow``, ``Symbol``s and numbers,
-and the nodes of :mod:`.expressions` (``HessianG``, ``LossG``, ``FrobeniusNorm``).
+``OneMatrix``, ``ZeroMatrix``, scalar ``Add``/``Mul``/``Pow``/``Abs``/``Min``/``Max``,
+``Sum`` over one integer index, ``Symbol``s and numbers, the nodes of :mod:`.expressions`
+(``HessianG``, ``LossG``, ``FrobeniusNorm``) and those of :mod:`.functions`.
 Values come from ``env``, keyed by the *names* of the symbols; the sizes ``K``, ``d``,
 ``N`` are inferred from the shapes of the given matrices (or given in ``env``).  A
 ``MatrixSymbol`` whose name starts with ``ones`` (``ones_N``) is the all-ones matrix of
@@ -39,7 +40,15 @@ from typing import Any
 import sympy as sp
 
 from .expressions import FrobeniusNorm, HessianG, LossG
-from .functions import LambdaMin, MatrixFunctional, NuclearNorm, Rank, SingularValue, SpectralNorm
+from .functions import (
+    LambdaMin,
+    MatrixFunctional,
+    NuclearNorm,
+    NullSpaceProjector,
+    Rank,
+    SingularValue,
+    SpectralNorm,
+)
 
 __all__ = ["UnsupportedExpressionError", "EvaluationError", "BACKENDS",
            "evaluate_matrix_expr", "lambdify_gradients", "lambdify_hessian_form"]
@@ -108,6 +117,12 @@ class _NumpyOps:
     def eigenvalues_symmetric(self, m: Any) -> list[Any]:
         a = self.np.asarray(m, dtype=float)
         return [float(x) for x in self.np.linalg.eigvalsh((a + a.T) / 2)]
+
+    def null_projector(self, m: Any, cut: Any) -> Any:
+        _, s, vt = self.np.linalg.svd(self.np.asarray(m, dtype=float))
+        rank = int(sum(1 for x in s if x > cut))
+        null = vt[rank:].T
+        return null @ null.T
 
 
 class _ArrayOps(_NumpyOps):
@@ -219,6 +234,16 @@ class _MpmathOps:
     def eigenvalues_symmetric(self, m: Any) -> list[Any]:
         E, _ = self.mp.eigsy((m + m.T) / 2)
         return sorted(E[i] for i in range(E.rows))
+
+    def null_projector(self, m: Any, cut: Any) -> Any:
+        q = m.cols
+        if m.rows == 0:
+            return self.mp.eye(q)
+        _, S, Vt = self.mp.svd_r(m, full_matrices=True, compute_uv=True)
+        rank = sum(1 for i in range(len(S)) if S[i] > cut)
+        null = self.mp.matrix([[Vt[k, j] for k in range(rank, q)] for j in range(q)]) \
+            if rank < q else self.mp.zeros(q, 1)
+        return null * null.T
 
 
 class _SympyOps:
@@ -362,6 +387,16 @@ class _Evaluator:
         index = int(self.ev(e.args[1])) if isinstance(e, SingularValue) else None
         return _functional_value(self.ops, self.backend, e, self.ev(e.args[0]), index)
 
+    def _sum(self, e: sp.Sum) -> Any:
+        """``Sum(term, (i, lo, hi))``: the bounds are evaluated to integers."""
+        if len(e.limits) != 1:
+            raise UnsupportedExpressionError(f"cannot evaluate {e}: one summation index only")
+        i, lo, hi = e.limits[0]
+        out = self.ops.number(sp.Integer(0))
+        for k in range(int(self.ev(lo)), int(self.ev(hi)) + 1):
+            out = out + self.ev(e.function.xreplace({i: sp.Integer(k)}))
+        return out
+
     def _ev(self, e: sp.Basic) -> Any:
         ops = self.ops
         if isinstance(e, sp.MatrixSymbol):
@@ -430,6 +465,15 @@ class _Evaluator:
             return ops.frobenius(self.ev(e.args[0]))
         if isinstance(e, MatrixFunctional):
             return self._functional(e)
+        if isinstance(e, NullSpaceProjector):
+            return _null_projector(ops, self.backend, e, self.ev(e.args[0]))
+        if isinstance(e, sp.Abs):
+            return abs(self.ev(e.args[0]))
+        if isinstance(e, (sp.Min, sp.Max)):
+            vals = [self.ev(a) for a in e.args]
+            return min(vals) if isinstance(e, sp.Min) else max(vals)
+        if isinstance(e, sp.Sum) and self.backend != "sympy":
+            return self._sum(e)
         if isinstance(e, sp.Symbol):
             if e in self.sizes:
                 return ops.number(sp.Integer(self.sizes[e]))
@@ -462,8 +506,21 @@ class _Evaluator:
         raise UnsupportedExpressionError(
             f"cannot evaluate {type(e).__name__} node {e} (supported: MatrixSymbol, "
             "MatAdd, MatMul, MatPow, Transpose, Trace, Identity, OneMatrix, ZeroMatrix, "
-            "Add, Mul, Pow, Symbol, numbers, HessianG, LossG, FrobeniusNorm, Rank, "
-            "SpectralNorm, NuclearNorm, SingularValue, LambdaMin)")
+            "Add, Mul, Pow, Abs, Min, Max, Sum, Symbol, numbers, HessianG, LossG, "
+            "FrobeniusNorm, Rank, SpectralNorm, NuclearNorm, SingularValue, LambdaMin, "
+            "NullSpaceProjector)")
+
+
+def _null_projector(ops: Any, backend: str, e: NullSpaceProjector, m: Any) -> Any:
+    """The projector onto the null space of ``m`` (singular values at or below the
+    :class:`Rank` threshold count as zero)."""
+    if backend == "sympy":
+        raise UnsupportedExpressionError(f"cannot evaluate {type(e).__name__} node {e} "
+                                         "with the sympy backend")
+    from .functions import rank_tolerance
+
+    s = ops.singular_values(m)
+    return ops.null_projector(m, rank_tolerance(backend) * max(1, s[0] if s else 0))
 
 
 def ops_value(ops: Any, value: Any) -> Any:

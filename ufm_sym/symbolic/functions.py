@@ -32,6 +32,7 @@ __all__ = [
     "LambdaMin",
     "MatrixFunctional",
     "NuclearNorm",
+    "NullSpaceProjector",
     "Rank",
     "SingularValue",
     "SpectralNorm",
@@ -110,6 +111,38 @@ class SingularValue(MatrixFunctional):
     def _paper_latex(self, printer: Any) -> str:
         return (r"\sigma_{" + printer._print(self.args[1]) + r"}\left("
                 + printer._print(self.args[0]) + r"\right)")
+
+
+class NullSpaceProjector(sp.MatrixExpr):
+    r"""``P_ker(A)``, the orthogonal projector onto the null space of ``A`` (``q x q`` for
+    a ``p x q`` matrix ``A``).  ``ker A = ker B`` is written
+    ``Eq(NullSpaceProjector(A), NullSpaceProjector(B))``; numerically the null space is
+    spanned by the right singular vectors whose singular values are at or below the
+    threshold of :func:`rank_tolerance` (the one :class:`Rank` uses).
+
+    >>> import sympy as sp
+    >>> from ufm_sym.symbolic.latex import paper_latex
+    >>> W = sp.MatrixSymbol("W", 3, 2)
+    >>> NullSpaceProjector(W).shape
+    (2, 2)
+    >>> paper_latex(NullSpaceProjector(W))
+    '\\mathbf{P}_{\\ker \\mathbf{W}}'
+    """
+
+    def __new__(cls, A: Any) -> NullSpaceProjector:
+        return sp.Basic.__new__(cls, _matrix_arg(A, cls.__name__))
+
+    @property
+    def argument(self) -> sp.Basic:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        q = self.args[0].shape[1]
+        return (q, q)
+
+    def _paper_latex(self, printer: Any) -> str:
+        return r"\mathbf{P}_{\ker " + printer._print(self.args[0]) + "}"
 
 
 def rank_tolerance(backend: str, dps: int | None = None) -> float | Any:

@@ -119,13 +119,6 @@ def point_values(rec: Any) -> dict[str, Any]:
             "lambda_W": lw, "lambda_H": lh, "lambda_b": lb, "K": p.K, "d": p.d, "N": p.N}
 
 
-def statement_residual(statement: Any, rec: Any) -> Any:
-    """The worst ``||lhs - rhs||`` over the equations of a claim's statement at a critical
-    point (:func:`point_values`): the check evaluates the statement the appendix
-    prints, not a copy of it."""
-    return equation_residual(statement, point_values(rec))
-
-
 def equation_residual(statement: Any, env: Mapping[str, Any]) -> Any:
     """The worst ``||lhs - rhs||`` over one ``Eq`` or a list of them, each side evaluated
     by :func:`ufm_sym.symbolic.evaluate.evaluate_matrix_expr` (mpmath) with the values
@@ -139,14 +132,6 @@ def equation_residual(statement: Any, env: Mapping[str, Any]) -> Any:
         rhs = evaluate_matrix_expr(eq.rhs, env, backend="mpmath")
         parts[sp.sstr(eq)] = mp_norm(lhs - rhs)
     return worst_part(parts)
-
-
-def statement_evidence(ctx: VerifyContext, claim: Any, records: Sequence[Any],
-                       detail: str) -> Evidence:
-    """High-precision evidence that the claim's own statement holds at every record
-    (:func:`statement_residual`)."""
-    return hp_evidence(ctx, records, lambda r: statement_residual(claim.statement, r),
-                       f"{detail}: the statement evaluated at each point")
 
 
 def worst_part(parts: Mapping[str, Any]) -> Any:

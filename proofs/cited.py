@@ -33,10 +33,6 @@ def minimizers_from_random_starts(ctx: VerifyContext) -> list[tuple[Problem, Any
     return C.minimizers_from_random_starts(ctx, SETTINGS, salt=31)
 
 
-def _rows(M: Any) -> list[Any]:
-    return [M[i, :] for i in range(M.rows)]
-
-
 def eq15_residual_of(statement: Any, p: Problem, x: Any, margin: Any = None) -> Any:
     """(1.5): the statement (row norms equal, b = b* 1_K, b* = 0 or lambda_b = 0) decided
     at the point for every row k (w^1 the first row, b* the mean of b); the worst
@@ -53,23 +49,6 @@ def eq15_residual_of(statement: Any, p: Problem, x: Any, margin: Any = None) -> 
         t = truth(statement, env, margin, backend="mpmath")
         worst = max(worst, abs(t.residual) if t.holds else max(abs(t.residual), 1))
     return worst
-
-
-def eq15_parts(p: Problem, x: Any) -> dict[str, Any]:
-    """(1.5) as named residuals: the rows of W have one norm, b = c 1_K, and c = 0
-    when lambda_b > 0 ("b* = 0 or lambda_b = 0")."""
-    W, _, b = x
-    norms = [mpmath.norm(r) for r in _rows(W)]
-    mean_b = mpmath.fsum(b[i, 0] for i in range(p.K)) / p.K
-    return {
-        "max ||w^k|| - min ||w^k||": max(norms) - min(norms),
-        "b - mean(b) 1_K": mpmath.norm(b - mean_b * mpmath.ones(p.K, 1)),
-        "mean(b) when lambda_b > 0": abs(mean_b) if p.lambda_b > 0 else mpmath.mpf(0),
-    }
-
-
-def eq15_residual(p: Problem, x: Any) -> Any:
-    return C.worst_part(eq15_parts(p, x))
 
 
 def eq16_residual(p: Problem, x: Any, statement: Any) -> Any:

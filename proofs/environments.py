@@ -48,15 +48,23 @@ def point_env(rec: Any) -> dict[str, Any]:
     return env
 
 
-def options(rec: Any) -> dict[str, Any]:
-    """``hess_g`` and ``loss_g`` at the point's ``R`` (mpmath)."""
-    from ufm_sym.highprec.evaluate import hess_g_form, residual_R
+def derived_at(rec: Any) -> Any:
+    """The derived derivatives at a record's point (:class:`ufm_sym.highprec.derived.
+    DerivedAt`: grad g and the column Hessians from the sympy-derived column loss),
+    at the current precision."""
+    from ufm_sym.highprec.derived import DerivedAt
 
+    return DerivedAt(rec.problem, rec.point, mpmath.mp.dps)
+
+
+def options(rec: Any) -> dict[str, Any]:
+    """``hess_g`` (the *derived* second derivative of the column loss) and ``loss_g`` at
+    the point's ``R`` (mpmath)."""
     p = rec.problem
-    R = residual_R(p, rec.point)
+    at = derived_at(rec)
 
     def hess_g(A: Any, B: Any) -> Any:
-        return hess_g_form(p, R, A, B)
+        return at.hess_g_form(A, B)
 
     def loss_g(Rm: Any) -> Any:
         from ufm_sym.highprec.evaluate import _g_value, _matrix_rows
@@ -119,15 +127,15 @@ def random_direction_env(rec: Any, ctx: VerifyContext, seed: int, form_symbol: A
                          ) -> dict[str, Any]:
     """:func:`point_env`, a random direction, and the value of ``form_symbol`` (the left
     side of (3.9)/(4.18), ``hess f[Delta, Delta]``) by finite differences of ``f``
-    along it (:func:`ufm_sym.highprec.finite_diff.fd_directional`): an independent
-    value, not the derived form."""
-    from ufm_sym.highprec.finite_diff import fd_directional
+    along it (:func:`ufm_sym.highprec.finite_diff.fd_directional_precise`: objective
+    values at raised precision and Richardson extrapolation, about dps + 10 digits): an
+    independent value, not the derived form."""
+    from ufm_sym.highprec.finite_diff import fd_directional_precise
 
     D = random_direction(rec, seed)
 
     def make() -> Any:
-        val, _ = fd_directional(rec.problem, rec.point, D, order=2, dps=ctx.dps)
-        return val
+        return +fd_directional_precise(rec.problem, rec.point, D, order=2, dps=ctx.dps).value
 
     env = point_env(rec)
     env.update({"D_W": D[0], "D_H": D[1], "D_b": D[2],
@@ -152,17 +160,16 @@ def float_point_env(sample: Any) -> dict[str, Any]:
 
 
 def float_options(sample: Any) -> dict[str, Any]:
-    """``hess_g`` at a float64 sample (:func:`ufm_sym.numeric.kernels.hess_g_apply`)."""
+    """``hess_g`` at a float64 sample: the derived column Hessians
+    (:class:`ufm_sym.numeric.derived.DerivedAt`), not the typed kernels."""
     import numpy as np
 
-    from ufm_sym.numeric.kernels import as_spec, hess_g_apply, point_state
+    from ufm_sym.numeric.derived import DerivedAt
 
-    p = sample.problem
-    W, H, b = (np.asarray(x, dtype=float) for x in sample.point)
-    state = point_state(as_spec(p), W, H, b)
+    at = DerivedAt(sample.problem, tuple(np.asarray(x, dtype=float) for x in sample.point))
 
     def hess_g(A: Any, B: Any) -> float:
-        return float(np.sum(np.asarray(hess_g_apply(state, np.asarray(A))) * np.asarray(B)))
+        return float(at.hess_g_form(np.asarray(A, dtype=float), np.asarray(B, dtype=float)))
 
     return {"hess_g": hess_g}
 

@@ -15,11 +15,9 @@ from ufm_sym_proofs import _common as C
 from ufm_sym_proofs.geometry import (
     MPDirection,
     mp_direction,
-    paper_prediction,
     top_singular_pair,
     unit_null_vector,
 )
-from ufm_sym_proofs.models import fd_tolerance
 
 #: a critical point is in C2 when ||grad g|| exceeds sqrt(lW lH) by at least this
 C2_MARGIN = mpmath.mpf("1e-10")
@@ -111,65 +109,6 @@ def c2_records(ctx: VerifyContext, loss: str) -> list[Any]:
             and not classify_record(r, ctx).undecided]
 
 
-def curvature_evidence(ctx: VerifyContext, loss: str, what: str,
-                       predicted: Any = paper_prediction) -> Evidence:
-    """Evidence along the escape direction at every point of C2.
-
-    ``fd``: the Hessian form (3.9)/(4.18) against a finite-difference second derivative
-    of f; ``direction``: the identities (3.10)/(4.37)-(4.38); ``hess_g``: (3.11);
-    ``curvature``: the form equals -2 sigma + 2 sqrt(lW lH) and is negative.
-    """
-    from ufm_sym.highprec.evaluate import hess_g_form, hessian_form, residual_R
-    from ufm_sym.highprec.finite_diff import fd_directional
-
-    recs = c2_records(ctx, loss)
-    if not recs:
-        return Evidence("high-precision", False, None, None, 0, "no critical point in C2")
-    worst = mpmath.mpf(0)
-    where = ""
-    not_negative = []
-    with mpmath.workdps(ctx.dps):
-        for rec in recs:
-            dirn = direction_for_record(rec, ctx)
-            p, x = rec.problem, rec.point
-            DW, DH, Db = dirn.D
-            lw, lh, _ = p.mp_lambdas()
-            if what == "fd":
-                val = hessian_form(p, x, dirn.D)
-                fd, _ = fd_directional(p, x, dirn.D, order=2, dps=ctx.dps)
-                r = abs(val - fd) / max(1, abs(fd))
-            elif what == "direction":
-                r = C.worst_part(direction_parts(p, x, dirn))
-            elif what == "hess_g":
-                r = abs(hess_g_form(p, residual_R(p, x), first_order_change(p, x, dirn.D)))
-            elif what == "curvature":
-                val = hessian_form(p, x, dirn.D)
-                r = abs(val - predicted(dirn.sigma, lw, lh))
-                if not certainly_negative(val):
-                    not_negative.append(rec.family)
-            else:  # pragma: no cover - programming error
-                raise ValueError(what)
-            if r >= worst:
-                worst, where = r, f"{p.describe()} [{rec.family}]"
-        tol = fd_tolerance(ctx.dps) if what == "fd" else C.hp_tolerance(ctx)
-        ev = Evidence.from_residual("high-precision", worst, tol, len(recs),
-                                    f"{_WHAT[what]} at {len(recs)} points of C2; worst at "
-                                    f"{where}")
-    if not_negative:
-        ev.passed = False
-        ev.detail += "; curvature not negative at " + ", ".join(not_negative[:3])
-    return ev
-
-
-_WHAT = {
-    "fd": "Hessian form along the direction vs finite differences of f (relative)",
-    "direction": "the worst of ||D_W H||, ||W D_H||, ||D_b||, ||D_W D_H + u v^T||, "
-                 "|lW||D_W||^2 - sqrt(lW lH)|, |lH||D_H||^2 - sqrt(lW lH)|",
-    "hess_g": "|hess g[D1, D1]| along the direction",
-    "curvature": "|hess f[Delta, Delta] - (-2 sigma + 2 sqrt(lW lH))|, and it is < -1e-10",
-}
-
-
 def hessian_spectrum_summary(rec: Any, ctx: VerifyContext) -> tuple[Any, int, int, bool]:
     """(smallest eigenvalue, #eigenvalues < -10^-(dps/2), #|eig| <= 10^-(dps/2),
     certified): the counts are certified by ball arithmetic (Sylvester inertia) in
@@ -184,41 +123,6 @@ def hessian_spectrum_summary(rec: Any, ctx: VerifyContext) -> tuple[Any, int, in
             return spec.smallest, spec.negative, spec.near_zero, spec.certified
 
     return ctx.memo(("spectrum", id(rec)), make)
-
-
-@dataclass
-class TheoremVerdict:
-    """What Theorem 1.1 / 1.2 says at one critical point, and whether it holds there."""
-
-    region: str                # "C1", "C2" or "undecided"
-    failures: list[str]        # empty when the theorem holds at the point
-    gap: Any                   # |f - f*| at a point of C1, else None
-    n_zero: int                # certified near-zero Hessian eigenvalues
-
-
-def theorem_verdict(rec: Any, ctx: VerifyContext) -> TheoremVerdict:
-    """The theorem at one hp critical point: in C1 with f = f* (closed form, [13] / [12])
-    and no certified negative eigenvalue; or in C2 with a negative curvature along the
-    paper's direction and a negative smallest eigenvalue (both below -EIG_MARGIN)."""
-    from ufm_sym.closed_form import global_value
-    from ufm_sym.highprec.evaluate import hessian_form
-
-    cls = classify_record(rec, ctx)
-    lam_min, n_neg, n_zero, certified = hessian_spectrum_summary(rec, ctx)
-    failures = [] if certified else ["eigenvalue signs not certified"]
-    if cls.undecided:
-        return TheoremVerdict("undecided", [*failures, "undecided"], None, n_zero)
-    if cls.in_C1:
-        gap = abs(rec.value - global_value(rec.problem, dps=ctx.dps))
-        if gap > C.hp_tolerance(ctx) or n_neg > 0:
-            failures.append(f"C1 but f - f* = {C.format_residual(gap)}, lambda_min = "
-                            f"{C.format_residual(lam_min)} ({n_neg} negative eigenvalues)")
-        return TheoremVerdict("C1", failures, gap, n_zero)
-    curv = hessian_form(rec.problem, rec.point, direction_for_record(rec, ctx).D)
-    if not (certainly_negative(curv) and n_neg > 0 and certainly_negative(lam_min)):
-        failures.append(f"C2 but curvature {C.format_residual(curv)}, lambda_min "
-                        f"{C.format_residual(lam_min)} ({n_neg} negative eigenvalues)")
-    return TheoremVerdict("C2", failures, None, n_zero)
 
 
 def theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> Evidence:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from ufm_sym.claims import Evidence, Registry, VerifyContext
@@ -26,15 +25,6 @@ from ufm_sym.model import Problem
 from ufm_sym_proofs._common import derivation, float_to_mp_point, random_points
 
 SYMBOLIC_SIZES: tuple[tuple[int, int], ...] = ((2, 1), (2, 2), (3, 1), (3, 2))
-#: central differences with Richardson extrapolation reach about 0.7 dps digits; the
-#: checks ask for 0.6 dps (30 digits at dps 50)
-FD_DIGITS_FRACTION = 0.6
-
-
-def fd_tolerance(dps: int) -> mpmath.mpf:
-    """Tolerance of the finite-difference legs: 10^-(0.6 dps)."""
-    return mpmath.mpf(10) ** -int(FD_DIGITS_FRACTION * dps)
-FLOAT_RTOL = 1e-11
 
 
 def _problems(loss: str) -> list[Problem]:
@@ -63,95 +53,56 @@ def symbolic_cross_check(loss: str, derived: Any = None) -> Evidence:
                     count, detail)
 
 
-def _derived_at(problem: Problem, point: Any, direction: Any, backend: str,
-                derived: Any) -> tuple[dict[str, Any], Any]:
-    """The derived gradient and Hessian form evaluated at a point (mpmath or numpy)."""
-    from ufm_sym.symbolic.evaluate import lambdify_gradients, lambdify_hessian_form
-
-    D = derived or derivation()
-    grads = lambdify_gradients(D, backend)
-    form = lambdify_hessian_form(D, backend)
-    if backend == "mpmath":
-        from ufm_sym.highprec.evaluate import grad_g, hess_g_form, residual_R
-
-        W, H, b = point
-        R = residual_R(problem, point)
-        G = grad_g(problem, R)
-        lw, lh, lb = problem.mp_lambdas()
-
-        def hg(A: Any, B: Any) -> Any:
-            return hess_g_form(problem, R, A, B)
-    else:
-        from ufm_sym.numeric.kernels import as_spec, grad_g, hess_g_apply, logits, point_state
-
-        W, H, b = (np.asarray(x, dtype=float) for x in point)
-        spec = as_spec(problem)
-        R = logits(W, H, b)
-        G = np.asarray(grad_g(spec, R))
-        lw, lh, lb = problem.float_lambdas()
-        state = point_state(spec, W, H, b)
-
-        def hg(A: Any, B: Any) -> Any:
-            return float(np.sum(np.asarray(hess_g_apply(state, np.asarray(A))) * np.asarray(B)))
-    g = grads(W, H, b, G, lw, lh, lb)
-    q = form(W, H, b, G, *direction, lw, lh, lb, hess_g=hg)
-    return g, q
-
-
 def high_precision_fd(ctx: VerifyContext, loss: str, derived: Any = None) -> Evidence:
-    """Derived gradient / Hessian form vs central finite differences at ctx.dps."""
-    from ufm_sym.highprec.evaluate import flatten
-    from ufm_sym.highprec.finite_diff import fd_directional, fd_gradient
+    """The derived gradient and Hessian form against finite differences of f evaluated at
+    raised precision with Richardson extrapolation
+    (:func:`ufm_sym.highprec.finite_diff.fd_gradient_agreement` and
+    :func:`~ufm_sym.highprec.finite_diff.fd_hessian_form_agreement`), at random points and
+    random directions, relative error against 10^-(dps-5)."""
+    from ufm_sym.highprec.finite_diff import fd_gradient_agreement, fd_hessian_form_agreement
 
     worst = mpmath.mpf(0)
     samples = 0
+    plan = ""
     with mpmath.workdps(ctx.dps):
         for j, p in enumerate(_problems(loss)):
             x_f, d_f = random_points(p, 2, ctx.seed + 17 * j, scale=0.7)
             x = float_to_mp_point(p, x_f)
             dirn = float_to_mp_point(p, d_f)
-            g, q = _derived_at(p, x, dirn, "mpmath", derived)
-            g_fd, _ = fd_gradient(p, x, dps=ctx.dps)
-            q_fd, _ = fd_directional(p, x, dirn, order=2, dps=ctx.dps)
-            derived_flat = flatten((g["W"], g["H"], g["b"]))
-            fd_flat = flatten(g_fd)
-            scale = max(mpmath.mpf(1), max(abs(v) for v in fd_flat))
-            err = max(abs(a - c) for a, c in zip(derived_flat, fd_flat, strict=True)) / scale
-            err_q = abs(q - q_fd) / max(mpmath.mpf(1), abs(q_fd))
-            worst = max(worst, err, err_q)
+            err_g, _ = fd_gradient_agreement(p, x, ctx.dps, derivation=derived)
+            agree = fd_hessian_form_agreement(p, x, dirn, ctx.dps, derivation=derived)
+            est = agree.finite_difference
+            plan = (f"step {mpmath.nstr(est.step, 3)}, {est.internal_dps} internal digits, "
+                    f"{est.levels} Richardson levels")
+            worst = max(worst, err_g, agree.relative_error)
             samples += 1
-        tol = fd_tolerance(ctx.dps)
         return Evidence.from_residual(
-            "high-precision", worst, tol, samples,
-            f"derived gradient and Hessian form (mpmath, dps {ctx.dps}) vs central finite "
-            f"differences of f, relative error")
+            "high-precision", worst, C_hp_tolerance(ctx), samples,
+            f"derived gradient and Hessian form (mpmath, dps {ctx.dps}) vs finite differences "
+            f"of f ({plan}), relative error")
+
+
+def C_hp_tolerance(ctx: VerifyContext) -> Any:
+    """10^-(dps-5): 45 digits at dps 50."""
+    return mpmath.mpf(10) ** -(ctx.dps - 5)
 
 
 def float64_leg(ctx: VerifyContext, loss: str, derived: Any = None) -> Evidence:
-    """Derived gradient / Hessian form in float64 vs their 50-digit values, K = d <= 10."""
-    from ufm_sym.highprec.evaluate import flatten
+    """The derived gradient, Hessian-vector product and form in float64 against an
+    independent derivative of f (PyTorch autograd of f written in torch when torch is
+    installed, else 8th-order central differences), K = d = 2..10."""
+    from ufm_sym.numeric.autodiff import compare_with_derived
 
-    worst = 0.0
-    samples = 0
+    worst, tol, method, samples = 0.0, 0.0, "", 0
     for K in range(2, 11):
         p = Problem(loss, K=K, n=2, lambda_W="5e-3", lambda_H="1e-2", lambda_b="1e-3")
         x_f, d_f = random_points(p, 2, ctx.seed + K, scale=0.5)
-        g, q = _derived_at(p, x_f, d_f, "numpy", derived)
-        with mpmath.workdps(30):
-            x = float_to_mp_point(p, x_f)
-            dirn = float_to_mp_point(p, d_f)
-            g_ref, q_ref = _derived_at(p, x, dirn, "mpmath", derived)
-            ref = [float(v) for v in flatten((g_ref["W"], g_ref["H"], g_ref["b"]))]
-            q_ref = float(q_ref)
-        got = np.concatenate([np.ravel(g["W"]), np.ravel(g["H"]), np.ravel(g["b"])])
-        scale = max(1.0, float(np.max(np.abs(ref))))
-        err = float(np.max(np.abs(got - np.asarray(ref)))) / scale
-        err_q = abs(float(q) - q_ref) / max(1.0, abs(q_ref))
-        worst = max(worst, err, err_q)
+        cmp = compare_with_derived(p, x_f, d_f, backend="auto", derivation=derived)
+        worst, tol, method = max(worst, cmp.worst), cmp.tolerance, cmp.method
         samples += 1
     return Evidence.from_residual(
-        "numeric", worst, FLOAT_RTOL, samples,
-        "derived gradient and Hessian form in float64 vs 30-digit values, K = d = 2..10, "
+        "numeric", worst, tol, samples,
+        f"derived gradient, HVP and Hessian form in float64 vs {method}, K = d = 2..10, "
         "relative error")
 
 
@@ -230,7 +181,7 @@ def register(registry: Registry) -> None:
         claim.check("numeric")(lambda claim, ctx, loss=loss: float64_leg(ctx, loss))
 
     c = registry.claim(
-        "hyp:d=K", "the hypothesis of Theorems 1.1 and 1.2: feature dimension d = K classes",
+        "hyp:dimension", "the hypothesis of Theorems 1.1 and 1.2: feature dimension d = K classes",
         title_tex="the hypothesis of Theorems 1.1 and 1.2: feature dimension $d=K$ classes",
         kind="assumption", section="1", statement=sp.Eq(D.d, D.K, evaluate=False))
     c.check("high-precision")(hypothesis_evidence)

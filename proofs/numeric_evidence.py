@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ufm_sym.claims import Claim, Evidence, VerifyContext
 from ufm_sym.model import Problem
 
@@ -49,40 +47,6 @@ def numeric_samples(ctx: VerifyContext, loss: str) -> list[Any]:
         return out
 
     return ctx.memo(("numeric-samples", loss, ctx.seed, ctx.numeric_samples), make)
-
-
-def _rank(M: np.ndarray, rtol: float = 1e-8) -> int:
-    s = np.linalg.svd(M, compute_uv=False)
-    return int(np.sum(s > rtol * max(1.0, float(s[0]) if s.size else 0.0)))
-
-
-_RESIDUALS = {
-    "gradient": ("grad_norm", "full gradient norm (it bounds each critical-point equation)"),
-    "balance": ("balance_residual", "||lambda_W W^T W - lambda_H H H^T||"),
-    "ones_W": ("lemma31_residual", "||1_K^T W||"),
-}
-
-
-def numeric_residual_evidence(ctx: VerifyContext, loss: str, what: str) -> Evidence:
-    """A residual (or a rank fact) over every float64 sample."""
-    samples = numeric_samples(ctx, loss)
-    if what in _RESIDUALS:
-        key, text = _RESIDUALS[what]
-        tol = samples[0].tolerances.grad if key == "grad_norm" else samples[0].tolerances.residual
-        worst = max(float(s.numbers[key]) for s in samples)
-        return Evidence.from_residual("numeric", worst, tol, len(samples),
-                                      f"{text}, float64, K up to 20")
-    bad = []
-    for s in samples:
-        W, H, _ = s.point
-        rw, rh = _rank(W), _rank(H)
-        if rw != rh or (what == "rank_bound" and rw > s.problem.K - 1):
-            bad.append(f"{s.kind} K={s.problem.K} (rank W {rw}, rank H {rh})")
-    text = "rank W = rank H" + (" <= K - 1" if what == "rank_bound" else "")
-    detail = f"{text} at {len(samples)} samples (singular values > 1e-8 relative)"
-    if bad:
-        detail += "; FAILED at " + ", ".join(bad[:3])
-    return Evidence("numeric", not bad, None, None, len(samples), detail)
 
 
 def numeric_direction_evidence(ctx: VerifyContext, loss: str, what: str) -> Evidence:

@@ -69,7 +69,7 @@ def convexity_high_precision(claim: Claim, ctx: VerifyContext) -> Evidence:
     """The statement hess g(R)[D, D] >= 0 at random R and D, and at directions D whose
     columns are constant (the kernel of the softmax Hessian, where hess g[D, D] = 0: a
     strict version of the statement fails there)."""
-    from ufm_sym.highprec.evaluate import hess_g_form, residual_R
+    from ufm_sym.highprec.derived import DerivedAt
     from ufm_sym.model import Problem
 
     envs = []
@@ -79,11 +79,8 @@ def convexity_high_precision(claim: Claim, ctx: VerifyContext) -> Evidence:
             pts = C.random_points(p, 3, ctx.seed + K, 2.0)
             dirs = C.random_points(p, 3, ctx.seed + 100 + K)
             for i, (x_f, d_f) in enumerate(zip(pts, dirs, strict=True)):
-                x = C.float_to_mp_point(p, x_f)
-                R = residual_R(p, x)
-
-                def hess_g(A: Any, B: Any, p: Any = p, R: Any = R) -> Any:
-                    return hess_g_form(p, R, A, B)
+                at = DerivedAt(p, C.float_to_mp_point(p, x_f), ctx.dps)
+                hess_g = at.hess_g_form  # the derived second derivative of the CE loss
 
                 random_D = mpmath.matrix(d_f[1].tolist())  # K x N (d = K here)
                 flat_D = mpmath.ones(K, 1) * mpmath.matrix([d_f[1][0].tolist()])
@@ -312,7 +309,8 @@ def _register_landscape(registry: Registry) -> None:
                                                                   form_symbol))
 
     c = registry.claim(
-        "step:3.a", "a unit a with W a = 0 and H^T a = 0", uses=("lem:3.1", "eq:3.4", "hyp:d=K"),
+        "step:3.a", "a unit a with W a = 0 and H^T a = 0",
+        uses=("lem:3.1", "eq:3.4", "hyp:dimension"),
         title_tex=r"a unit $\mathbf a$ with $\mathbf W\mathbf a=\mathbf 0$ and "
                   r"$\mathbf H^\top\mathbf a=\mathbf 0$",
         kind="step", section="3",
@@ -374,7 +372,7 @@ def _register_landscape(registry: Registry) -> None:
 
     c = registry.claim(
         "thm:1.1", "Theorem 1.1: CE with d = K is strict saddle, no spurious local minima",
-        uses=("lem:3.1", "step:3.C", "step:3.final", "hyp:d=K"),
+        uses=("lem:3.1", "step:3.C", "step:3.final", "hyp:dimension"),
         kind="theorem", section="1", statement=E.theorem_statement(),
         hypotheses=E.THEOREM_HYPOTHESES)
     c.check("high-precision")(lambda claim, ctx: theorem_evidence(ctx, LOSS, claim))
@@ -448,19 +446,21 @@ def form_fd_evidence(ctx: VerifyContext, claim: Claim, loss: str, form_symbol: A
     """The statement ``hess f[Delta, Delta] == <derived form>`` at hp critical points of
     ``loss`` along ``count`` random directions each (D1 != 0, so the hess g term
     counts), the left side taken from finite differences of f."""
-    from ufm_sym_proofs.models import fd_tolerance
-
-    points = C.hp_records(ctx, loss)[:4]
-    envs = []
+    points = _spread(C.hp_records(ctx, loss), 4)
     with mpmath.workdps(ctx.dps):
         envs = _fd_envs(ctx, points, count, form_symbol)
-
-    def margin(rel: Any) -> Any:
-        return fd_tolerance(ctx.dps)
-
     return C.statement_truth_evidence(
-        ctx, claim, envs, "the derived Hessian form vs finite differences of f along "
-        "random directions", margin=margin)
+        ctx, claim, envs, "the statement's right side (the derived form) against finite "
+        "differences of f at raised precision with Richardson extrapolation, along random "
+        "directions (D1 != 0)", margin=C.hp_margins(ctx))
+
+
+def _spread(records: Any, count: int) -> list[Any]:
+    """``count`` records spread over the list (every family and setting in turn)."""
+    if len(records) <= count:
+        return list(records)
+    step = len(records) / count
+    return [records[int(i * step)] for i in range(count)]
 
 
 def _fd_envs(ctx: VerifyContext, points: Any, count: int, form_symbol: Any) -> list[Any]:

@@ -117,19 +117,6 @@ def critical_equation_symbolic(which: str) -> Evidence:
                                "(1/N) W^T (W H + b 1^T - Y) + lambda_H H")
 
 
-def balance_symbolic(ratio: Any = lh / lw) -> Evidence:
-    """(4.6): W^T W - ratio H H^T == (1/lW)(W^T df/dW - df/dH H^T), and its trace
-    lW ||W||^2 - lH ||H||^2 == tr(W^T df/dW - df/dH H^T) (with ratio = lH/lW)."""
-    comb = W.T * D.grad_W - D.grad_H * H.T
-    e1 = C.identity_evidence(W.T * W - ratio * H * H.T, comb / lw, "matrix")
-    e2 = C.identity_evidence(lw * (sp.Trace(W.T * W) - ratio * sp.Trace(H * H.T)),
-                             sp.Trace(comb), "trace")
-    return _all([e1, e2], f"W^T W - ({sp.sstr(ratio)}) H H^T == (1/lambda_W)(W^T df/dW - "
-                "df/dH H^T) with the derived gradient (left-multiply (4.4) by W^T, "
-                "right-multiply (4.5) by H^T), and its trace lambda_W ||W||_F^2 - "
-                "lambda_H ||H||_F^2 == tr(W^T df/dW - df/dH H^T)")
-
-
 def kernel_symbolic() -> Evidence:
     """lW ||W a||^2 - lH ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a."""
     a = Geo.a
@@ -138,17 +125,6 @@ def kernel_symbolic() -> Evidence:
         sp.Trace(a.T * (W.T * D.grad_W - D.grad_H * H.T) * a),
         "lambda_W ||W a||^2 - lambda_H ||H^T a||^2 == a^T (W^T df/dW - df/dH H^T) a: at a "
         "critical point W a = 0 iff H^T a = 0, so ker W = ker H^T")
-
-
-def solved_symbolic(which: str) -> Evidence:
-    """(4.7)/(4.8): W - (Y - b1^T - WH)H^T/(N lW) == (1/lW) df/dW (MSE), and for H."""
-    if which == "W":
-        return C.identity_evidence(
-            W - (Y - b * ones_N.T - W * H) * H.T / (N * lw), GRAD_W / lw,
-            "W - (1/(N lambda_W))(Y - b 1^T - W H) H^T == (1/lambda_W) df/dW (derived, MSE)")
-    return C.identity_evidence(
-        H - W.T * (Y - b * ones_N.T - W * H) / (N * lh), GRAD_H / lh,
-        "H - (1/(N lambda_H)) W^T (Y - b 1^T - W H) == (1/lambda_H) df/dH (derived, MSE)")
 
 
 def factor_symbolic(which: str) -> Evidence:
@@ -160,22 +136,6 @@ def factor_symbolic(which: str) -> Evidence:
     return C.identity_evidence(H, -W.T * G / lh + D.grad_H / lh,
                                "H == -(1/lambda_H) W^T grad g + (1/lambda_H) df/dH: at a "
                                "critical point H = W^T (.), so rank H <= rank W")
-
-
-def times_N_symbolic(which: int) -> Evidence:
-    """(4.11)-(4.13): N times the derived MSE gradient."""
-    E = W * H + b * ones_N.T - Y
-    lhs, rhs, text = {
-        11: (E * H.T + N * lw * W, N * GRAD_W, "(W H + b 1^T - Y) H^T + N lambda_W W"),
-        12: (W.T * E + N * lh * H, N * GRAD_H, "W^T (W H + b 1^T - Y) + N lambda_H H"),
-        13: (E * ones_N + N * lb * b, N * GRAD_b, "(W H + b 1^T - Y) 1_N + N lambda_b b"),
-    }[which]
-    return C.identity_evidence(lhs, rhs, f"{text} == N times the derived gradient (MSE)")
-
-
-def rotation_product_symbolic() -> Evidence:
-    return C.reduction_evidence(W * V * V.T * H, ORTH_V, W * H,
-                                "(4.15) W~ H~ = W V V^T H under V V^T = I", matrix=True)
 
 
 def rotated_critical_symbolic() -> Evidence:
@@ -246,75 +206,8 @@ def hessian_form_symbolic() -> Evidence:
                 "and hess g of the explicit MSE loss is ||D||_F^2 / N")
 
 
-def direction_17_symbolic() -> Evidence:
-    """(4.17) is (alpha u a^T, beta a v^T, 0); (4.36) is its case (alpha, beta) =
-    ((lH/lW)^(1/4), -(lW/lH)^(1/4))."""
-    gen = Geo.direction(Geo.alpha, Geo.beta)
-    paper = Geo.direction()
-    sub = {Geo.alpha: Geo.ALPHA_PAPER, Geo.beta: Geo.BETA_PAPER}
-    ok = all(matrix_equal(gen[k].subs(sub), paper[k]) for k in ("D_W", "D_H"))
-    ok = ok and gen["D_W"].shape == (K, d) and gen["D_H"].shape == (d, N)
-    return Evidence.exact("symbolic", ok, "(4.17) has the shapes of (W, H, b), and (4.36) is "
-                          "(4.17) at alpha = (lambda_H/lambda_W)^(1/4), beta = "
-                          "-(lambda_W/lambda_H)^(1/4)")
-
-
 def _general_hyps() -> list[Hypothesis]:
     return Geo.null_hypotheses(unit_a=False)
-
-
-def _rotated_direction(alpha: Any = Geo.alpha, beta: Any = Geo.beta) -> dict[str, Any]:
-    at = V.T * Geo.a
-    return {"D_W": alpha * Geo.u * at.T, "D_H": beta * at * Geo.v.T, "D_b": sp.ZeroMatrix(K, 1)}
-
-
-def direction_identities_symbolic(rotated: bool = False) -> Evidence:
-    """(4.19)-(4.21) (or (4.22)-(4.24) at (W V, V^T H, b) with a~ = V^T a): under W a = 0,
-    H^T a = 0, |a|^2 = s, |u| = |v| = 1 (and V V^T = I)."""
-    al, be, s = Geo.alpha, Geo.beta, Geo.a_norm2
-    dirn = _rotated_direction() if rotated else Geo.direction(al, be)
-    hyps = _general_hyps() + (ORTH_V if rotated else [])
-    DW, DH = dirn["D_W"], dirn["D_H"]
-    checks = [
-        C.reduction_evidence(Geo.along(D.first_order_change.xreplace(ROT) if rotated
-                                       else D.first_order_change, dirn), hyps,
-                             sp.ZeroMatrix(K, N), "D1", matrix=True),
-        C.reduction_evidence(DW * DH, hyps, al * be * s * Geo.u * Geo.v.T, "D_W D_H",
-                             matrix=True),
-        C.reduction_evidence(sp.Trace(DW.T * DW), hyps, al ** 2 * s, "||D_W||^2"),
-        C.reduction_evidence(sp.Trace(DH.T * DH), hyps, be ** 2 * s, "||D_H||^2"),
-    ]
-    where = ("at (W V, V^T H, b) along (alpha u a~^T, beta a~ v^T, 0), a~ = V^T a, under "
-             "V V^T = I and " if rotated else "along (4.17), under ")
-    return _all(checks, f"{where}W a = 0, H^T a = 0, |a|^2 = s, |u| = |v| = 1: D_W H + W D_H "
-                "+ D_b 1^T = 0, D_W D_H = alpha beta s u v^T, ||D_W||^2 = alpha^2 s, "
-                "||D_H||^2 = beta^2 s")
-
-
-def same_information_symbolic() -> Evidence:
-    """(4.25): the MSE form (4.18) along (4.17) and, at the rotated point, along the
-    rotated direction both reduce to 2 alpha beta s sigma + (lW alpha^2 + lH beta^2) s
-    (sigma = u^T G v; at the rotated point G~ = G + (R~ - R)/N, MSE)."""
-    al, be, s, sg = Geo.alpha, Geo.beta, Geo.a_norm2, Geo.sigma
-    target = 2 * al * be * s * sg + (lw * al ** 2 + lh * be ** 2) * s
-    hyps = _general_hyps()
-    e1 = C.reduction_evidence(Geo.along(FORM, Geo.direction(al, be)), hyps, target,
-                              "at (W, H, b)")
-    G_tilde = G + (W * V * V.T * H - W * H) / N
-    rot_form = FORM.xreplace({W: W * V, H: V.T * H, G: G_tilde})
-    e2 = C.reduction_evidence(Geo.along(rot_form, _rotated_direction()), hyps + ORTH_V, target,
-                              "at (W V, V^T H, b)")
-    return _all([e1, e2], "hess f[Delta, Delta] (4.18) along (4.17) and hess f~[Delta~, "
-                "Delta~] both reduce to 2 alpha beta s sigma + (lambda_W alpha^2 + lambda_H "
-                "beta^2) s (" + e1.detail + "; " + e2.detail + ")")
-
-
-def decomposition_symbolic() -> Evidence:
-    """(4.27): column i of df/dW and row i of df/dH, with w_i = W e_i, h^i = e_i^T H."""
-    e1 = C.identity_evidence(G * (e_i.T * H).T + lw * W * e_i, D.grad_W * e_i, "columns")
-    e2 = C.identity_evidence((W * e_i).T * G + lh * e_i.T * H, e_i.T * D.grad_H, "rows")
-    return _all([e1, e2], "grad g (h^i)^T + lambda_W w_i == (df/dW) e_i and w_i^T grad g + "
-                "lambda_H h^i == e_i^T (df/dH), with w_i = W e_i, h^i = e_i^T H (derived)")
 
 
 def singular_pair_symbolic(which: str = "4.28", sigma: Any = THR) -> Evidence:
@@ -338,65 +231,9 @@ def singular_pair_symbolic(which: str = "4.28", sigma: Any = THR) -> Evidence:
                 "sigma v_i == -(df/dH)^T e_i/||w_i|| (derived gradient)")
 
 
-def case1_symbolic(threshold: Any = THR) -> Evidence:
-    """Case 1: with U (K x K) and V_K (N x K), U U^T = I, V_K^T V_K = I and
-    G = threshold U V_K^T ((4.28)-(4.30) with r = K), G G^T = threshold^2 I_K: every
-    singular value of G is the threshold, hence ||G|| = threshold, (4.31)."""
-    U = sp.MatrixSymbol("U", K, K)
-    VK = sp.MatrixSymbol("V_K", N, K)
-    hyps = [Hypothesis(U * U.T, sp.Identity(K)), Hypothesis(VK.T * VK, sp.Identity(K))]
-    Gc = THR * U * VK.T
-    return C.reduction_evidence(Gc * Gc.T, hyps, threshold ** 2 * sp.Identity(K),
-                                "G G^T with G = sqrt(lW lH) sum_{i<=K} u_i v_i^T, "
-                                "{u_i} an orthonormal basis", matrix=True)
-
-
-def escape_direction_symbolic(what: str, alpha: Any = Geo.ALPHA_PAPER,
-                              beta: Any = Geo.BETA_PAPER) -> Evidence:
-    """(4.36)-(4.38) under W a = 0, H^T a = 0, |a| = |u| = |v| = 1."""
-    dirn = Geo.direction(alpha, beta)
-    hyps = Geo.null_hypotheses()
-    DW, DH = dirn["D_W"], dirn["D_H"]
-    d1 = C.reduction_evidence(Geo.along(D.first_order_change, dirn), hyps, sp.ZeroMatrix(K, N),
-                              "D_W H + W D_H + D_b 1^T", matrix=True)
-    nw = C.reduction_evidence(lw * sp.Trace(DW.T * DW), hyps, THR, "lambda_W ||D_W||^2")
-    nh = C.reduction_evidence(lh * sp.Trace(DH.T * DH), hyps, THR, "lambda_H ||D_H||^2")
-    prod = C.reduction_evidence(DW * DH, hyps, -Geo.u * Geo.v.T, "D_W D_H", matrix=True)
-    if what == "4.37":
-        return _all([d1, nw, nh], "(4.37) under W a = 0, H^T a = 0, |a| = |u| = |v| = 1: "
-                    "D_W H + W D_H + D_b 1^T = 0, lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
-                    "sqrt(lambda_W lambda_H)")
-    if what == "4.38":
-        return _all([prod], "(4.38) D_W D_H = -u v^T under |a| = 1")
-    return _all([d1, nw, nh, prod], "(4.36) under W a = 0, H^T a = 0, |a| = |u| = |v| = 1: "
-                "D1 = 0, D_W D_H = -u v^T, lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
-                "sqrt(lambda_W lambda_H)")
-
-
-def final_symbolic(alpha: Any = Geo.ALPHA_PAPER, beta: Any = Geo.BETA_PAPER,
-                   predicted: Any = Geo.PREDICTED_CURVATURE) -> Evidence:
-    """The MSE Hessian form (4.18) along (4.36) reduces to ``predicted`` (the right side
-    of step:4.final, -2 sigma + 2 sqrt(lW lH)), which is negative when sigma > sqrt(lW lH)."""
-    form = Geo.along(FORM, Geo.direction(alpha, beta))
-    ev = C.reduction_evidence(form, Geo.null_hypotheses(), predicted,
-                              "MSE Hessian form (4.18) along (4.36)")
-    negative = Geo.negative_past_threshold(predicted)
-    return Evidence.exact("symbolic", ev.passed and bool(negative),
-                          ev.detail + "; with sigma = sqrt(lambda_W lambda_H) + epsilon, "
-                          f"epsilon > 0 ((4.34)), it is negative: {negative}")
-
-
 # ======================================================= high-precision wrappers
 def _recs(ctx: VerifyContext) -> list[Any]:
     return P.records(ctx)
-
-
-def _hp(ctx: VerifyContext, fn: Any, detail: str) -> Evidence:
-    return C.hp_evidence(ctx, _recs(ctx), fn, detail)
-
-
-def _statement(ctx: VerifyContext, claim: Any, detail: str) -> Evidence:
-    return C.statement_evidence(ctx, claim, _recs(ctx), detail)
 
 
 def _hp_rot(ctx: VerifyContext, fn: Any, detail: str, recs: Any = None,
@@ -406,21 +243,7 @@ def _hp_rot(ctx: VerifyContext, fn: Any, detail: str, recs: Any = None,
                        min_points=min_points)
 
 
-def singular_value_evidence(ctx: VerifyContext, sigma: Any = P.paper_sigma) -> Evidence:
-    """(4.28) at every rotated MSE critical point (``sigma`` mutable for tests)."""
-    return _hp_rot(ctx, lambda rot: P.residual_428(rot, sigma),
-                   "the r singular values of grad g closest to sqrt(lW lH): their largest "
-                   "distance to it (multiplicity >= r = rank W)")
-
-
-def singular_vector_evidence(ctx: VerifyContext, sigma: Any = P.paper_sigma) -> Evidence:
-    return _hp_rot(ctx, lambda rot: P.residual_429(rot, sigma),
-                   "sum_i ||G v_i - sqrt(lW lH) u_i|| + ||G^T u_i - sqrt(lW lH) v_i||, u_i = "
-                   "-w_i/|w_i|, v_i = h^i/|h^i| of the rotated point")
-
-
 # ================================================================ registration
-GNORM = sp.Symbol(r"\|\nabla g(\mathbf{R})\|", positive=True)
 
 
 def num(what: str) -> Any:
@@ -970,7 +793,7 @@ def _register_theorem(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:4.35", "r < K = d: a unit a with W a = 0 and H^T a = 0 (e.g. a = e_{r+1})",
-        uses=("asm:4.4", "eq:4.16", "hyp:d=K"), section="4",
+        uses=("asm:4.4", "eq:4.16", "hyp:dimension"), section="4",
         title_tex=r"$r<K=d$: a unit $\mathbf a$ with $\mathbf W\mathbf a=\mathbf 0$ and "
                   r"$\mathbf H^\top\mathbf a=\mathbf 0$",
         statement=[sp.Lt(Rank(W), d, evaluate=False),
@@ -1041,7 +864,7 @@ def _register_theorem(registry: Registry) -> None:
     c = registry.claim(
         "thm:1.2", "Theorem 1.2: MSE with d = K is strict saddle, no spurious local minima",
         uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.31", "step:4.final",
-              "hyp:d=K"), kind="theorem", section="1",
+              "hyp:dimension"), kind="theorem", section="1",
         statement=E.theorem_statement(), hypotheses=E.THEOREM_HYPOTHESES)
 
     @c.check("high-precision")

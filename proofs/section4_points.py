@@ -33,7 +33,6 @@ import sympy as sp
 from ufm_sym.claims import Evidence, VerifyContext
 from ufm_sym.model import Problem
 from ufm_sym_proofs import _common as C
-from ufm_sym_proofs.geometry import paper_prediction
 
 LOSS = "mse"
 
@@ -206,12 +205,6 @@ def residual_414(rot: Rotated) -> Any:
     })
 
 
-def residual_415(rot: Rotated) -> Any:
-    Wt, Ht, _ = rot.point
-    W, H, _ = rot.rec.point
-    return C.mp_norm(Wt * Ht - W * H)
-
-
 def residual_rotated_critical(rot: Rotated) -> Any:
     from ufm_sym.highprec.evaluate import gradient_norm
 
@@ -228,22 +221,6 @@ def residual_426(rot: Rotated) -> Any:
         "columns of W~ after r": C.mp_norm(*[col(Wt, j) for j in range(rot.r, d)]),
         "rows of H~ after r": C.mp_norm(*[row(Ht, j) for j in range(rot.r, d)]),
     })
-
-
-def residual_asm44(rot: Rotated, ratio: Callable[[Any, Any], Any] = lambda lw, lh: lh / lw
-                   ) -> Any:
-    """Assumption 4.4, item 2: ||w_i||^2 = (lH/lW) ||h^i||^2 for i <= r (and the
-    w_i, h^i are nonzero: an infinite residual otherwise)."""
-    Wt, Ht, _ = rot.point
-    lw, lh, _ = rot.p.mp_lambdas()
-    big_tol = mpmath.mpf(10) ** -(mpmath.mp.dps // 3)
-    worst = mpmath.mpf(0)
-    for i in range(rot.r):
-        nw, nh = mpmath.norm(col(Wt, i)), mpmath.norm(row(Ht, i))
-        if nw < big_tol or nh < big_tol or not rot.decided:
-            return mpmath.inf
-        worst = max(worst, abs(nw ** 2 - ratio(lw, lh) * nh ** 2))
-    return worst
 
 
 def prop43_evidence(ctx: VerifyContext) -> Evidence:
@@ -298,52 +275,6 @@ def random_orthogonal(d: int, seed: int) -> Any:
     return Qm
 
 
-def invariance_evidence(ctx: VerifyContext) -> Evidence:
-    """f and the Hessian form at (W Q, Q^T H, b) along (D_W Q, Q^T D_H, D_b) equal those
-    at (W, H, b) along (D_W, D_H, D_b): Q = V from the SVD and a seeded random orthogonal
-    Q, at a seeded random direction D."""
-    from ufm_sym.highprec.evaluate import hessian_form, objective
-
-    def res(rec: Any) -> Any:
-        p = rec.problem
-        W, H, b = rec.point
-        Dm = C.float_to_mp_point(p, C.random_points(p, 1, ctx.seed + 7)[0])
-        q0 = hessian_form(p, rec.point, Dm)
-        worst = mpmath.mpf(0)
-        for Q in (rotated(rec, ctx).V, random_orthogonal(p.d, ctx.seed + p.d)):
-            x = (W * Q, Q.T * H, b)
-            Dq = (Dm[0] * Q, Q.T * Dm[1], Dm[2])
-            worst = max(worst, C.worst_part({"f~ - f": objective(p, x) - rec.value,
-                        "hess f~[D~, D~] - hess f[D, D]": hessian_form(p, x, Dq) - q0}))
-        return worst
-
-    return C.hp_evidence(ctx, records(ctx), res,
-                         "the worst of |f(WQ, Q^T H, b) - f(W, H, b)| and "
-                         "|hess f~[D~, D~] - hess f[D, D]| "
-                         "with D~ = (D_W Q, Q^T D_H, D_b), Q = V and Q a random orthogonal "
-                         "matrix, at a random D")
-
-
-def residual_418(rec: Any, ctx: VerifyContext) -> Any:
-    """(4.18) written out in mpmath (hess g = ||D1||^2/N, grad g = (R - Y)/N) against the
-    quadratic form of the full Hessian matrix (assembled block by block by the engine) at
-    a seeded random direction; relative."""
-    from ufm_sym.highprec.evaluate import flatten, hessian_matrix
-
-    p = rec.problem
-    W, H, b = rec.point
-    DW, DH, Db = C.float_to_mp_point(p, C.random_points(p, 1, ctx.seed + 11)[0])
-    lw, lh, lb = p.mp_lambdas()
-    D1 = DW * H + W * DH + Db * mpmath.ones(1, p.N)
-    Gm, P2 = mse_G(p, rec.point), DW * DH
-    paper = (C.mp_norm(D1) ** 2 / p.N
-             + 2 * mpmath.fsum(Gm[i, j] * P2[i, j] for i in range(p.K) for j in range(p.N))
-             + lw * C.mp_norm(DW) ** 2 + lh * C.mp_norm(DH) ** 2 + lb * C.mp_norm(Db) ** 2)
-    v = mpmath.matrix(flatten((DW, DH, Db)))
-    quad = (v.T * hessian_matrix(p, rec.point) * v)[0, 0]
-    return abs(paper - quad) / max(1, abs(quad))
-
-
 # ------------------------------------------------------ (4.16)-(4.25)
 ALPHA_TEST = mpmath.mpf("0.7")
 BETA_TEST = mpmath.mpf("-1.3")
@@ -353,14 +284,6 @@ A_SCALE = mpmath.mpf("1.5")  # |a|^2 = s = 2.25 in (4.17)-(4.25)
 def null_records(ctx: VerifyContext) -> list[Any]:
     """The points with rank W < d (a null vector a exists)."""
     return [rec for rec in records(ctx) if rotated(rec, ctx).r < rec.problem.d]
-
-
-def residual_416(rot: Rotated) -> Any:
-    """The worst of ||W a|| and ||H^T a|| over the null vectors a = V e_j, j > r."""
-    from ufm_sym_proofs.geometry import null_parts
-
-    parts = [null_parts(rot.rec.point, col(rot.V, j)) for j in range(rot.r, rot.p.d)]
-    return max((C.worst_part(q) for q in parts), default=mpmath.mpf(0))
 
 
 def _test_direction(rot: Rotated) -> tuple[Any, Any, Any, Any, Any]:
@@ -374,88 +297,7 @@ def _test_direction(rot: Rotated) -> tuple[Any, Any, Any, Any, Any]:
     return a, u, v, s, (u.T * rot.G * v)[0, 0]
 
 
-def residual_419(rot: Rotated, rotated_copy: bool = False) -> Any:
-    """(4.19)-(4.21) (or (4.22)-(4.24) at the rotated point with a~ = V^T a)."""
-    al, be = ALPHA_TEST, BETA_TEST
-    a, u, v, s, _ = _test_direction(rot)
-    W, H, _ = rot.point if rotated_copy else rot.rec.point
-    if rotated_copy:
-        a = rot.V.T * a
-    DW, DH = al * (u * a.T), be * (a * v.T)
-    return C.worst_part({
-        "D_W H": C.mp_norm(DW * H),
-        "W D_H": C.mp_norm(W * DH),
-        "D_W D_H - alpha beta s u v^T": C.mp_norm(DW * DH - al * be * s * (u * v.T)),
-        "||D_W||^2 - alpha^2 s": C.mp_norm(DW) ** 2 - al ** 2 * s,
-        "||D_H||^2 - beta^2 s": C.mp_norm(DH) ** 2 - be ** 2 * s,
-    })
-
-
-def residual_425(rot: Rotated) -> Any:
-    """(4.25): the worst of |hess f[D, D] - closed form| and |hess f~[D~, D~] - closed
-    form|."""
-    from ufm_sym.highprec.evaluate import hessian_form
-
-    al, be = ALPHA_TEST, BETA_TEST
-    a, u, v, s, uGv = _test_direction(rot)
-    lw, lh, _ = rot.p.mp_lambdas()
-    closed = 2 * al * be * s * uGv + (lw * al ** 2 + lh * be ** 2) * s
-    zK = mpmath.zeros(rot.p.K, 1)
-    at = rot.V.T * a
-    q0 = hessian_form(rot.p, rot.rec.point, (al * (u * a.T), be * (a * v.T), zK))
-    q1 = hessian_form(rot.p, rot.point, (al * (u * at.T), be * (at * v.T), zK))
-    return C.worst_part({"hess f[D, D] - (4.25)": q0 - closed,
-                         "hess f~[D~, D~] - (4.25)": q1 - closed})
-
-
 # --------------------------------------------------------- (4.27)-(4.34)
-def residual_427(rot: Rotated) -> Any:
-    Wt, Ht, _ = rot.point
-    lw, lh, _ = rot.p.mp_lambdas()
-    return max((C.worst_part({
-        "G h^iT + lW w_i": C.mp_norm(rot.G * row(Ht, i).T + lw * col(Wt, i)),
-        "w_i^T G + lH h^i": C.mp_norm(col(Wt, i).T * rot.G + lh * row(Ht, i)),
-    }) for i in range(rot.r)), default=mpmath.mpf(0))
-
-
-def residual_428(rot: Rotated, sigma: Callable[[Any, Any], Any] = paper_sigma) -> Any:
-    """sigma = sqrt(lW lH) is a singular value of G of multiplicity >= r: the r singular
-    values of G closest to sigma, their largest distance to it."""
-    if rot.r == 0:
-        return mpmath.mpf(0)
-    lw, lh, _ = rot.p.mp_lambdas()
-    sg = sigma(lw, lh)
-    return sorted(abs(x - sg) for x in rot.sG)[rot.r - 1]
-
-
-def residual_429(rot: Rotated, sigma: Callable[[Any, Any], Any] = paper_sigma) -> Any:
-    """The worst of ||G v_i - sigma u_i|| and ||G^T u_i - sigma v_i|| with (4.29)'s u_i,
-    v_i."""
-    lw, lh, _ = rot.p.mp_lambdas()
-    sg = sigma(lw, lh)
-    us, vs = rot.pairs()
-    return max((C.worst_part({"G v_i - sigma u_i": C.mp_norm(rot.G * v - sg * u),
-                              "G^T u_i - sigma v_i": C.mp_norm(rot.G.T * u - sg * v)})
-                for u, v in zip(us, vs, strict=True)), default=mpmath.mpf(0))
-
-
-def residual_430(rot: Rotated) -> Any:
-    """rank(W H) = r (with the gap; infinite residual otherwise) and the u_i, v_i are
-    orthonormal."""
-    from ufm_sym.highprec.linalg import singular_values
-
-    W, H, _ = rot.rec.point
-    sv = singular_values(W * H)
-    zero_tol = mpmath.mpf(10) ** -(mpmath.mp.dps - 10)
-    big_tol = mpmath.mpf(10) ** -(mpmath.mp.dps // 3)
-    if any(zero_tol < s < big_tol for s in sv) or sum(1 for s in sv if s >= big_tol) != rot.r:
-        return mpmath.inf
-    if rot.r == 0:
-        return mpmath.mpf(0)
-    us, vs = rot.pairs()
-    Ur, Vr = hstack(us, rot.p.K), hstack(vs, rot.p.N)
-    return C.worst_part({"U_r^T U_r - I": C.mp_norm(Ur.T * Ur - mpmath.eye(rot.r)),
-                         "V_r^T V_r - I": C.mp_norm(Vr.T * Vr - mpmath.eye(rot.r))})
 
 
 def case1_records(ctx: VerifyContext) -> list[Any]:
@@ -514,22 +356,6 @@ def residual_432(rot: Rotated) -> Any:
     })
 
 
-def residual_433(rec: Any, ctx: VerifyContext) -> Any:
-    """At a point of C2: the top pair (u, v, sigma) of G has u^T G v = sigma and is
-    orthogonal to the covered pairs (u perp u_i, v perp v_i)."""
-    from ufm_sym_proofs.landscape import direction_for_record
-
-    rot = rotated(rec, ctx)
-    dirn = direction_for_record(rec, ctx)
-    Ur, Vr, _ = _covered(rot)
-    zero = mpmath.mpf(0)
-    return C.worst_part({
-        "u^T G v - sigma": (dirn.u.T * rot.G * dirn.v)[0, 0] - dirn.sigma,
-        "U_r^T u": zero if Ur is None else C.mp_norm(Ur.T * dirn.u),
-        "V_r^T v": zero if Ur is None else C.mp_norm(Vr.T * dirn.v),
-    })
-
-
 def case2_split_evidence(ctx: VerifyContext) -> Evidence:
     """(4.34): at every critical point that is not a global minimizer (f > f* by the
     closed form of [12]), the largest singular value of G not covered by W exceeds
@@ -568,66 +394,6 @@ def case2_split_evidence(ctx: VerifyContext) -> Evidence:
 
 
 # ------------------------------------------------------- (4.35)-(4.38)
-def parts_436(rec: Any, ctx: VerifyContext) -> dict[str, Any]:
-    """The identities of the direction (4.36) at a point of C2, as named residuals
-    (:func:`proofs.landscape.direction_parts`)."""
-    from ufm_sym_proofs.landscape import direction_for_record, direction_parts
-
-    return direction_parts(rec.problem, rec.point, direction_for_record(rec, ctx))
-
-
-#: the parts of (4.36) that (4.37) states; (4.38) is the remaining one
-PARTS_438 = ("D_W D_H + u v^T",)
-
-
-def residual_437(rec: Any, ctx: VerifyContext) -> Any:
-    """(4.37): D_W H = W D_H = 0, D_b = 0, lW ||D_W||^2 = lH ||D_H||^2 = sqrt(lW lH)."""
-    parts = parts_436(rec, ctx)
-    return C.worst_part({k: v for k, v in parts.items() if k not in PARTS_438})
-
-
-def residual_438(rec: Any, ctx: VerifyContext) -> Any:
-    """(4.38): D_W D_H = -u v^T."""
-    parts = parts_436(rec, ctx)
-    return C.worst_part({k: parts[k] for k in PARTS_438})
-
-
-def residual_436(rec: Any, ctx: VerifyContext) -> Any:
-    return C.worst_part(parts_436(rec, ctx))
-
-
-def _quarter(lw: Any, lh: Any) -> tuple[Any, Any]:
-    return (lh / lw) ** mpmath.mpf(0.25), -((lw / lh) ** mpmath.mpf(0.25))
-
-
-def final_evidence(ctx: VerifyContext, scaling: Callable[[Any, Any], Any] = _quarter,
-                   predicted: Callable[[Any, Any, Any], Any] = paper_prediction) -> Evidence:
-    """At every point of C2: hess f along (alpha u a^T, beta a v^T, 0), (alpha, beta) =
-    ``scaling(lW, lH)`` (the paper's quarter powers), equals ``predicted(sigma, lW, lH)``
-    and is below -1e-10."""
-    from ufm_sym.highprec.evaluate import hessian_form
-    from ufm_sym_proofs.landscape import certainly_negative, direction_for_record
-
-    recs = c2_records(ctx)
-    positive: list[str] = []
-
-    def res(rec: Any) -> Any:
-        dirn = direction_for_record(rec, ctx)
-        p = rec.problem
-        lw, lh, _ = p.mp_lambdas()
-        al, be = scaling(lw, lh)
-        Dd = (al * (dirn.u * dirn.a.T), be * (dirn.a * dirn.v.T), mpmath.zeros(p.K, 1))
-        val = hessian_form(p, rec.point, Dd)
-        if not certainly_negative(val):
-            positive.append(rec.family)
-        return val - predicted(dirn.sigma, lw, lh)
-
-    ev = evidence_over(ctx, recs, res, f"|hess f[Delta, Delta] - (-2 sigma + 2 sqrt(lW lH))| along "
-                   f"(4.36) at the {len(recs)} points of C2, each < -1e-10")
-    if positive:
-        ev.passed = False
-        ev.detail += "; not negative at " + ", ".join(positive[:3])
-    return ev
 
 
 def split_evidence(ctx: VerifyContext) -> Evidence:
@@ -656,25 +422,6 @@ def prop41_evidence(ctx: VerifyContext) -> Evidence:
     from ufm_sym_proofs.cited import lemma_c4_evidence
 
     return lemma_c4_evidence(ctx, "mse", records(ctx), what="(4.1)")
-
-
-def theorem_extra_evidence(ctx: VerifyContext) -> Evidence:
-    """Theorem 1.2 at the critical points of :data:`EXTRA_SETTINGS` (the default ones are
-    checked by :func:`proofs.landscape.theorem_evidence`): C1 and f = f* with lambda_min >=
-    -1e-10, or C2 with negative curvature along (4.36) and lambda_min < -1e-10."""
-    from ufm_sym_proofs.landscape import theorem_verdict
-
-    default = {id(r) for r in C.hp_records(ctx, LOSS)}
-    recs = [r for r in records(ctx) if id(r) not in default]
-    bad = []
-    with mpmath.workdps(ctx.dps):
-        for rec in recs:
-            bad.extend(f"{rec.family}: {f}" for f in theorem_verdict(rec, ctx).failures)
-    detail = (f"{len(recs)} further critical points (lambda_W != lambda_H): each a global "
-              "minimizer or a strict saddle")
-    if bad:
-        detail += "; FAILED: " + "; ".join(bad[:3])
-    return Evidence("high-precision", not bad and bool(recs), None, None, len(recs), detail)
 
 
 # ---------------------------------------------------------- [12]: closed form

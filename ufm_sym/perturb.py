@@ -163,6 +163,7 @@ class MutationOutcome:
     killed: bool
     by: str          # "level: detail" of the first failing check, or "" when it survived
     seconds: float
+    equivalent: str = ""  # why the perturbation means the same (told from the formulas)
 
 
 def run_statement_mutations(registry: Any, context: Any, labels: Any = None,
@@ -198,7 +199,8 @@ def run_statement_mutations(registry: Any, context: Any, labels: Any = None,
             finally:
                 claim.statement = original
             out.append(MutationOutcome(claim.label, pert.name, bool(by), by,
-                                       time.perf_counter() - t0))
+                                       time.perf_counter() - t0,
+                                       equivalence_reason(original, pert.statement) or ""))
     return out
 
 

@@ -23,7 +23,7 @@ within ``10^-8 max(1, |f*|)`` of the closed form (Clarabel runs at the tolerance
 :data:`CLARABEL_OPTIONS`), and the L-BFGS value matches the closed form to
 ``10^-(dps - 10)`` at a point whose gradient norm is below ``10^-(dps - 5)``.
 
-Needs the ``convex`` extra (``pip install 'ufm-sym[convex]'``: cvxpy and Clarabel).
+Needs cvxpy and Clarabel (base dependencies of ufm-sym, imported lazily).
 
 >>> from ufm_sym import Problem
 >>> p = Problem(loss="mse", K=2, n=1, lambda_W="0.1", lambda_H="0.1")
@@ -98,7 +98,7 @@ def require_cvxpy() -> Any:
         import cvxpy
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
         raise ImportError("the convex solver cross-check needs cvxpy and Clarabel: "
-                          "pip install 'ufm-sym[convex]'") from exc
+                          "pip install cvxpy clarabel") from exc
     return cvxpy
 
 

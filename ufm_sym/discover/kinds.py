@@ -70,8 +70,8 @@ def minimum_kind(spectrum: Any, orbit: Any, margin: Any) -> tuple[str, str]:
     m = mpmath.nstr(mpmath.mpf(margin), 3)
     z, dim = spectrum.near_zero, orbit.dimension
     if not spectrum.certified:
-        return "undecided", (f"no Hessian eigenvalue below -{m}, but the counts are not "
-                             "certified")
+        return "undecided", (f"no Hessian eigenvalue below -{m}, but the counts at margin "
+                             f"{m} are not certified")
     if z == dim:
         return "local_min", (f"critical, no Hessian eigenvalue below -{m} and {z} in "
                              f"[-{m}, {m}] = the dimension of the symmetry orbit there: "
@@ -81,7 +81,7 @@ def minimum_kind(spectrum: Any, orbit: Any, margin: Any) -> tuple[str, str]:
                               f"[-{m}, {m}] against an orbit of dimension {dim}: "
                               f"{z - dim} zero direction(s) beyond the symmetries, so a "
                               "higher-order test is needed")
-    return "undecided", (f"{z} near-zero Hessian eigenvalues, fewer than the orbit's "
+    return "undecided", (f"{z} Hessian eigenvalues in [-{m}, {m}], fewer than the orbit's "
                          f"dimension {dim}: the point is not critical to this precision")
 
 

@@ -57,11 +57,11 @@ class SearchObjective:
         return self.value_grad(x)[1]
 
     def hvp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Hessian-vector product (the perturbation's through its dense Hessian)."""
+        """Hessian-vector product."""
         st = point_state(self.spec, *unflatten(self.problem, x))
         out = flatten(hvp_state(st, *unflatten(self.problem, v)))
         if self.perturbation is not None:
-            out = out + self.perturbation.hessian(x) @ v
+            out = out + self.perturbation.hvp(x, v)
         return out
 
     def grad_and_hvp(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +73,7 @@ class SearchObjective:
             return g, flatten(hvp_state(st, *unflatten(self.problem, g)))
         g = g + self.perturbation.gradient(x)
         Ag = flatten(hvp_state(st, *unflatten(self.problem, g)))
-        return g, Ag + self.perturbation.hessian(x) @ g
+        return g, Ag + self.perturbation.hvp(x, g)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         A = np.asarray(HessianOperator(self.problem, unflatten(self.problem, x)).dense())

@@ -135,6 +135,14 @@ class OrbitBump:
         g = self._grad_phi(q) * (ae * inv)
         return list(g) if high else g
 
+    def hvp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """The Hessian times ``v`` (float64)."""
+        arr, high, const = self._prepare(x)
+        q = self._parts(arr, const)
+        ae, inv = self._scale(q["phi"], high)
+        gp = self._grad_phi(q)
+        return (self._hvp_phi(q, np.asarray(v)) - gp * (inv * float(gp @ v))) * (ae * inv)
+
     def hessian(self, x: Any) -> Any:
         arr, high, const = self._prepare(x)
         q = self._parts(arr, const)

@@ -4,10 +4,10 @@
 **Levenberg-Marquardt** (:func:`lm_root`).  The Jacobian of ``grad f`` is the Hessian
 ``A`` (symmetric, singular along the symmetry orbit), so the step solves
 ``(A^2 + mu I) s = -A g`` (Fan and Yuan's choice ``mu = theta ||g||``; ``theta``
-shrinks after a successful step and grows tenfold after a failed one).  Through the
-eigendecomposition ``A = V diag(l) V^T``, ``s = -V diag(l / (l^2 + mu)) V^T g``: the
-orbit directions (``l = 0``) are left alone, and a negative ``l`` is followed as
-readily as a positive one, so the iteration is drawn to saddles as well as to minima.
+shrinks after a successful step and grows tenfold after a failed one).  In the
+eigenbasis of ``A`` the step is ``-l / (l^2 + mu)`` times ``g``'s component: the orbit
+directions (``l = 0``) are left alone, and a negative ``l`` is followed as readily as
+a positive one, so the iteration is drawn to saddles as well as to minima.
 
 **Gradient-norm minimisation** (:func:`gradient_norm_minimum`): L-BFGS on
 ``phi = M(x)^2 ||grad f||^2 / 2`` with gradient ``M^2 (A g + ||g||^2 grad log M)``
@@ -17,13 +17,18 @@ gradient test after polishing and are counted as unconverged starts.
 
 **Deflation** (Farrell, Birkisson and Funke, SIAM J. Sci. Comput. 37 (2015)
 A2026-A2045).  Once an orbit through ``r`` is known, the residual is multiplied by
-``M(x) = prod_r (1/dist(x, orbit r)^2 + 1)``, which is infinite on the known orbits, so
+``M(x) = prod_r (rho^2/dist(x, orbit r)^2 + 1)`` (``rho`` =
+:data:`DEFLATION_RADIUS`), which is infinite on the known orbits, so
 Newton-type iterations are repelled from them; ``dist`` is the distance to the
 *orbit* (:func:`ufm_sym.discover.symmetry.align`), so a rotated copy of a known point is
 repelled too.  For Newton-type steps the deflated step is the undeflated step ``s``
-times ``tau = 1 / (1 - <grad log M, s>)`` (their Sherman-Morrison identity), so
-deflation costs one alignment per known orbit; ``grad log M = sum_r -2 (x - r') /
-(dist^2 + dist^4)`` with ``r'`` the aligned point of the orbit (the envelope theorem).
+times ``tau = 1 / (1 - <grad log M, s>)`` (their Sherman-Morrison identity).  Here the
+Levenberg-Marquardt step of the deflated system ``M g = 0`` is taken: its Jacobian is
+``M (A + g u^T)`` with ``u = grad log M = sum_r -2 rho^2 (x - r') / (dist^4 + rho^2 dist^2)``
+(``r'`` the aligned point of the orbit, by the envelope theorem), and the step solves
+``(B^T B + mu I) s = -B^T g`` with ``B = A + g u^T``.  It is the deflated Newton step as
+``mu -> 0`` and a descent direction for the deflated residual ``M ||g||`` as ``mu``
+grows; a step is accepted when it reduces ``M ||g||``.
 
 :func:`polish` is undeflated Levenberg-Marquardt to a tight gradient norm: every
 candidate, however found, goes through it.
@@ -44,12 +49,22 @@ import scipy.optimize
 
 from ufm_sym.discover.objective import SearchObjective
 from ufm_sym.discover.symmetry import align
-from ufm_sym.numeric.optimize import symmetric_eigh
 
 __all__ = ["Deflation", "gradient_norm_minimum", "lm_root", "polish", "polish_tolerance"]
 
 LM_MAXITER = 200
 POLISH_MAXITER = 40
+DEFLATION_RADIUS = 0.3
+"""``rho`` of ``M = prod (rho^2 / dist^2 + 1)``: the deflated residual has a spurious
+minimum near ``dist = rho`` from a known root (in the linear regime), so a small ``rho``
+confines the repulsion to a small neighbourhood; measured against ``rho = 1`` and no
+deflation in ``docs/discover.md``."""
+STALL_STEPS = 5
+STALL_DECREASE = 0.05
+"""A deflated iteration stops when 5 steps reduced ``M ||g||`` by less than 5 %."""
+GRADNORM_FTOL = 1e-12
+"""L-BFGS on ``M^2 ||g||^2 / 2`` stops when a step lowers it by less than this (so at
+about ``||g|| = 1e-6`` near a root, where polishing takes over)."""
 POLISH_RTOL = 1e-13
 """Polishing stops at ``||grad f|| <= 1e-13 max(1, ||x||)``."""
 
@@ -59,7 +74,7 @@ def polish_tolerance(x: np.ndarray, rtol: float = POLISH_RTOL) -> float:
 
 
 class Deflation:
-    """The deflation factor ``M(x) = prod_r (1/dist(x, orbit r)^2 + 1)`` (module
+    """The deflation factor ``M(x) = prod_r (rho^2/dist(x, orbit r)^2 + 1)`` (module
     docstring) over the orbits added so far.
 
     >>> from ufm_sym import Problem
@@ -67,9 +82,11 @@ class Deflation:
     >>> dfl = Deflation(p)
     >>> dfl.log_and_grad(np.ones(6))[0]
     0.0
-    >>> dfl.add(np.zeros(6)); round(dfl.log_and_grad(np.ones(6))[0], 12)   # log(1/6 + 1)
-    0.15415067982
+    >>> dfl.add(np.zeros(6)); round(dfl.log_and_grad(np.ones(6))[0], 12)   # log(0.09/6 + 1)
+    0.014888612494
     """
+
+    radius = DEFLATION_RADIUS
 
     def __init__(self, problem: object) -> None:
         self.problem = problem
@@ -93,8 +110,9 @@ class Deflation:
         for r in self.roots:
             dist, y = align(self.problem, x, r)  # type: ignore[arg-type]
             d2 = max(dist * dist, 1e-300)
-            logm += float(np.log1p(1.0 / d2))
-            grad += -2.0 * (x - y) / (d2 + d2 * d2)
+            r2 = self.radius ** 2
+            logm += float(np.log1p(r2 / d2))
+            grad += -2.0 * r2 * (x - y) / (d2 * d2 + r2 * d2)
         return logm, grad
 
 
@@ -121,6 +139,7 @@ def lm_root(obj: SearchObjective, x0: np.ndarray, deflation: Deflation | None = 
         return m
 
     cur = merit(x, g)
+    history = [cur]
     theta = 1.0
     it = 0
     while it < maxiter:
@@ -128,17 +147,18 @@ def lm_root(obj: SearchObjective, x0: np.ndarray, deflation: Deflation | None = 
         if gn <= (polish_tolerance(x) if tol is None else tol):
             break
         it += 1
-        lam, V = symmetric_eigh(obj.hessian(x))
-        c = V.T @ g
+        B = obj.hessian(x)
+        if use_defl:  # the deflated Jacobian, divided by M: A + g (grad log M)^T
+            B = B + np.outer(g, deflation.log_and_grad(x)[1])  # type: ignore[union-attr]
+        BtB, Btg = B.T @ B, B.T @ g
         accepted = False
         for _ in range(12):
             mu = theta * gn
-            s = -(V @ (lam * c / (lam * lam + mu)))
-            if use_defl:
-                _, glog = deflation.log_and_grad(x)  # type: ignore[union-attr]
-                denom = 1.0 - float(glog @ s)
-                if abs(denom) > 1e-12:
-                    s = s / denom
+            try:
+                s = -np.linalg.solve(BtB + mu * np.eye(len(g)), Btg)
+            except np.linalg.LinAlgError:
+                theta *= 10.0
+                continue
             x_new = x + _capped(s, x)
             g_new = obj.grad(x_new)
             new = merit(x_new, g_new)
@@ -150,6 +170,10 @@ def lm_root(obj: SearchObjective, x0: np.ndarray, deflation: Deflation | None = 
         if not accepted:
             break
         x, g, cur = x_new, g_new, new
+        history.append(cur)
+        if use_defl and len(history) > STALL_STEPS and \
+                cur > (1 - STALL_DECREASE) * history[-1 - STALL_STEPS]:
+            break  # stuck at a minimum of the deflated residual: not a root
     return x, it
 
 
@@ -171,7 +195,7 @@ def gradient_norm_minimum(obj: SearchObjective, x0: np.ndarray,
     res = scipy.optimize.minimize(fun, np.asarray(x0, dtype=np.float64), jac=True,
                                   method="L-BFGS-B",
                                   options={"maxiter": maxiter, "maxfun": 2 * maxiter,
-                                           "gtol": 1e-16, "ftol": 1e-20, "maxcor": 20})
+                                           "gtol": 1e-16, "ftol": GRADNORM_FTOL, "maxcor": 20})
     return np.asarray(res.x), int(res.nit)
 
 

@@ -190,6 +190,7 @@ def plot_atlas(rows: list[dict[str, Any]], path: str | Path) -> Path:
         ax.set_xlabel("d (dashed: d = K)", fontsize=8)
         ax.set_ylabel("distinct orbits", fontsize=8)
         ax.set_xticks(ds)
+        ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(0, max(bottom + [1]) * 1.25 + 0.5)
     for ax in axes.ravel()[len(keys):]:
         ax.axis("off")

@@ -73,3 +73,24 @@ def test_mark_spurious_uses_the_value_margin() -> None:
     assert bad[0][0] == "undecided"
     assert mark_spurious(["strict_saddle"], [1], [M]) == [("strict_saddle", None)]
     assert value_tolerance(mpmath.mpf(-3), M) == 3 * M
+
+
+def test_the_example_spurious_minimum_classifies_as_local_min() -> None:
+    """examples/ce_K5_d2_spurious_local_min.json (found by the atlas): classify alone says
+    local_min (the closed form needs d >= 4 here), and against the lower minimum the
+    atlas found (f = 0.31023...) it is spurious."""
+    from pathlib import Path
+
+    from ufm_sym.landscape import classify
+    from ufm_sym.pointio import load_point
+
+    pf = load_point(Path(__file__).resolve().parent.parent / "examples"
+                    / "ce_K5_d2_spurious_local_min.json")
+    c = classify(pf.problem, pf.mp_point(30), dps=30, input_digits=pf.input_digits)
+    assert c.kind == "local_min" and not c.global_comparison.applies
+    assert c.spectrum.negative == 0 and c.spectrum.near_zero == c.orbit.dimension == 1
+    assert c.spectrum.eigenvalues[1] > mpmath.mpf("0.002")
+    lower = mpmath.mpf("0.31023275784786945418")
+    marks = mark_spurious(["local_min", "local_min"], [lower, c.objective],
+                          [c.precision.margin] * 2)
+    assert marks[1][0] == "spurious_local_min"

@@ -52,6 +52,7 @@ __all__ = [
     "load_toml",
     "problem_cells",
     "progress_bar",
+    "run_cells",
     "run_tasks",
 ]
 
@@ -256,3 +257,28 @@ def run_tasks(fn: Callable[[Any, Any], Any], tasks: Sequence[Any], settings: Any
 def _tick(bar: Any) -> None:
     if bar is not None:
         bar.update(1)
+
+
+def run_cells(fn: Callable[[Any, Any], Any], cells: Sequence[dict[str, Any]], settings: Any,
+              *, cache: Cache | None = None, key_settings: Any = None, jobs: int = 1,
+              scheduler: str | None = None, desc: str = "",
+              timeout: str = CONNECT_TIMEOUT) -> tuple[list[Any], list[bool]]:
+    """``(results, cached)``: ``fn(cell, settings)`` for every cell not in ``cache``
+    (keyed by :func:`cell_key` of the cell and ``key_settings``, default ``settings``),
+    through :func:`run_tasks`; new results are stored in the cache.
+
+    >>> run_cells(divmod, [7, 9], 4)
+    ([(1, 3), (2, 1)], [False, False])
+    """
+    ks = settings if key_settings is None else key_settings
+    keys = [cell_key(c, ks) for c in cells] if cache is not None else []
+    results: list[Any] = [cache.get(k) for k in keys] if cache is not None else \
+        [None] * len(cells)
+    cached = [r is not None for r in results]
+    todo = [i for i, r in enumerate(results) if r is None]
+    for j, res in run_tasks(fn, [cells[i] for i in todo], settings, jobs=jobs,
+                            scheduler=scheduler, desc=desc, timeout=timeout):
+        results[todo[j]] = res
+        if cache is not None:
+            cache.put(keys[todo[j]], res)
+    return results, cached

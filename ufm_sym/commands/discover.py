@@ -226,16 +226,11 @@ def run_atlas(args: argparse.Namespace) -> int:
         if path and not path.parent.is_dir():
             raise UFMInputError(f"{opt}: the folder of {str(path)!r} does not exist")
     cache = G.Cache(args.cache) if args.cache else None
-    keys = [G.cell_key(c, {"command": "discover"}) for c in cells]
-    results: list[Any] = [cache.get(k) if cache else None for k in keys]
-    cached = [r is not None for r in results]
-    todo = [i for i, r in enumerate(results) if r is None]
     with _out_dir(args.out) as out_dir:
-        for j, res in G.run_tasks(run_cell, [cells[i] for i in todo], None, jobs=args.jobs,
-                                  scheduler=args.scheduler, desc="discover: atlas"):
-            results[todo[j]] = res
-            if cache is not None:
-                cache.put(keys[todo[j]], res)
+        results, cached = G.run_cells(run_cell, cells, None, cache=cache,
+                                      key_settings={"command": "discover"}, jobs=args.jobs,
+                                      scheduler=args.scheduler, desc="discover: atlas")
+    todo = [i for i, c in enumerate(cached) if not c]
     rows = [dict(r["row"], cached=c) for r, c in zip(results, cached, strict=True)]
     csv_path = (Path(args.csv) if args.csv else out_dir / "atlas.csv" if out_dir
                 else Path(args.grid).with_suffix(".csv"))

@@ -171,21 +171,11 @@ def run(args: argparse.Namespace) -> int:
     settings = {"backend": be.name, "device": be.device, "escape": escape}
     cells = expand_cells(data)
     cache = G.Cache(args.cache) if args.cache else None
-    keys = [cell_key(c, settings) for c in cells]
-    results: list[dict[str, Any] | None] = [None] * len(cells)
-    cached = [False] * len(cells)
-    if cache is not None:
-        for i, k in enumerate(keys):
-            results[i] = cache.get(k)
-            cached[i] = results[i] is not None
-    todo = [i for i, r in enumerate(results) if r is None]
     t0 = time.perf_counter()
-    for j, res in G.run_tasks(run_cell, [cells[i] for i in todo], settings, jobs=args.jobs,
-                              scheduler=args.scheduler, desc="sweep",
-                              timeout=CONNECT_TIMEOUT):
-        results[todo[j]] = res
-        if cache is not None:
-            cache.put(keys[todo[j]], res)
+    results, cached = G.run_cells(run_cell, cells, settings, cache=cache, jobs=args.jobs,
+                                  scheduler=args.scheduler, desc="sweep",
+                                  timeout=CONNECT_TIMEOUT)
+    todo = [i for i, c in enumerate(cached) if not c]
     rows = [summarize(r, c) for r, c in zip(results, cached, strict=True)]  # type: ignore[arg-type]
     ok = all(r["failed"] == 0 for r in rows)
     csv_path = Path(args.csv) if args.csv else Path(args.grid).with_suffix(".csv")

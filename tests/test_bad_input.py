@@ -56,6 +56,8 @@ def _grid(body: str) -> str:
 
 
 SAMPLE = ["sample", "--loss", "ce", "--K", "3", "--n", "2"]
+DISCOVER = ["discover", "--loss", "ce", "--K", "3", "--n", "1"]
+_TINY_ATLAS = 'starts = 2\n[grid]\nloss = ["ce"]\nK = [2]\nn = [1]\n'
 
 
 def _torch_without_gpu() -> str | None:
@@ -65,6 +67,11 @@ def _torch_without_gpu() -> str | None:
     import torch
 
     return "a CUDA GPU is present" if torch.cuda.is_available() else None
+
+
+def _no_distributed() -> str | None:
+    """Skip reason unless dask.distributed is installed."""
+    return None if importlib.util.find_spec("distributed") else "distributed is not installed"
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,44 @@ CASES: list[Case] = [
     C("sweep-csv-unwritable", ["sweep", "g.toml", "--csv", "/proc/forbidden/s.csv"],
       "--csv: cannot write '/proc/forbidden/s.csv'", "unwritable `--csv` file",
       files={"g.toml": _TINY_GRID}),
+    # -------------------------------------------------------------- discover
+    C("discover-no-problem", ["discover"], "--loss, --K, --n: required (or give --grid",
+      "no problem and no `--grid`"),
+    C("discover-starts-zero", DISCOVER + ["--starts", "0"], "--starts: 0 must be >= 1",
+      "`--starts 0`"),
+    C("discover-seed-negative", DISCOVER + ["--seed", "-1"], "--seed: -1 must be >= 0",
+      "`--seed -1`"),
+    C("discover-d-0", DISCOVER + ["--d", "0"], "d: 0 is too small", "`--d 0`"),
+    C("discover-K-1", ["discover", "--loss", "ce", "--K", "1", "--n", "1"],
+      "K: 1 is too small", "`--K 1`"),
+    C("discover-dps-too-low", DISCOVER + ["--dps", "5"], "--dps: 5 is too low", "`--dps 5`"),
+    C("discover-jobs-zero", DISCOVER + ["--jobs", "0"], "--jobs: 0 must be >= 1",
+      "`--jobs 0`"),
+    C("discover-jobs-and-scheduler", DISCOVER + ["--jobs", "2", "--scheduler", "tcp://x:1"],
+      "not allowed with argument", "`--jobs` with `--scheduler`"),
+    C("discover-scheduler-bad-address", DISCOVER + ["--scheduler", "nonsense://x:1"],
+      "--scheduler: cannot connect to 'nonsense://x:1'", "a scheduler that cannot be reached",
+      skip_unless=_no_distributed),
+    C("discover-cache-without-grid", DISCOVER + ["--cache", "c"], "--cache: only with --grid",
+      "`--cache` without `--grid`"),
+    C("discover-out-unwritable", DISCOVER + ["--out", "/proc/forbidden"],
+      "--out: cannot write to '/proc/forbidden'", "unwritable `--out` folder"),
+    C("discover-grid-missing", ["discover", "--grid", "absent.toml"],
+      "GRID: cannot read 'absent.toml'", "missing GRID.toml"),
+    C("discover-grid-with-loss", ["discover", "--grid", "g.toml", "--loss", "ce"],
+      "--loss: not with --grid", "`--grid` with `--loss`",
+      files={"g.toml": _TINY_ATLAS}),
+    C("discover-grid-starts-zero", ["discover", "--grid", "g.toml"],
+      "GRID: starts 0 must be an integer >= 1", "`starts = 0` in the grid",
+      files={"g.toml": _TINY_ATLAS.replace("starts = 2", "starts = 0")}),
+    C("discover-grid-d-0", ["discover", "--grid", "g.toml"], "d: 0 is too small",
+      "`d = [0]` in the grid", files={"g.toml": _TINY_ATLAS + "d = [0]\n"}),
+    C("discover-grid-unknown-key", ["discover", "--grid", "g.toml"],
+      "GRID: unknown key(s) ['count']", "a `sweep` key in an atlas grid",
+      files={"g.toml": "count = 2\n" + _TINY_ATLAS}),
+    C("discover-subprocess", ["discover", "--loss", "ce", "--K", "3", "--n", "1", "--starts",
+                              "-4"], "--starts: -4 must be >= 1", "`--starts -4` (subprocess)",
+      subprocess=True),
     # -------------------------------------------------------------- appendix
     C("appendix-unwritable", ["appendix", "--out", "/proc/forbidden", "--no-run"],
       "--out: cannot write to '/proc/forbidden'", "unwritable `--out` folder"),
@@ -363,7 +408,7 @@ def commands() -> set[str]:
 def test_enough_kinds_of_bad_input() -> None:
     assert len(CASES) >= 20
     assert {c.command for c in CASES} >= {"verify", "classify", "check", "sample", "sweep",
-                                          "appendix", "graph"}
+                                          "discover", "appendix", "graph"}
     assert sum(c.subprocess for c in CASES) >= 2
     assert len({c.id for c in CASES}) == len(CASES)
 

@@ -190,9 +190,11 @@ def test_d_not_equal_K(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     assert "Theorem 1.1 does not apply" in out
 
 
-def test_d_below_K_undecided_without_guessing() -> None:
+def test_d_below_K_local_min() -> None:
     """MSE, d = 2 < K = 3 in regime C: a local minimizer of the d = 2 problem fails
-    the criterion and has no negative curvature; the theorems do not apply."""
+    the criterion, has no negative curvature, and exactly as many near-zero
+    eigenvalues as its symmetry orbit has dimensions: local_min (the closed form
+    needs d = 3, so it cannot be compared: not called spurious)."""
     import numpy as np
 
     from ufm_sym.highprec.evaluate import unflatten
@@ -202,7 +204,8 @@ def test_d_below_K_undecided_without_guessing() -> None:
     out = minimize(p, np.random.default_rng(0).normal(size=15))
     x = unflatten(p, [mpmath.mpf(float(t)) for t in out.x])
     c = classify(p, x, dps=40, refine=True)
-    assert c.kind == "undecided" and "d != K" in c.reason
+    assert c.kind == "local_min" and "dimension of the symmetry orbit" in c.reason
+    assert c.orbit.dimension == c.spectrum.near_zero == 1 and c.orbit.consistent
     assert not c.criterion.holds and c.spectrum.negative == 0
     assert c.escape is None and "rank W = 2 = d" in c.escape_note
     assert c.global_comparison.applies is False

@@ -19,7 +19,7 @@ from ufm_sym import __version__
 from ufm_sym.model import UFMInputError
 
 COMMANDS: tuple[str, ...] = (
-    "verify", "classify", "check", "sample", "sweep", "appendix", "graph",
+    "verify", "classify", "check", "sample", "sweep", "discover", "appendix", "graph",
 )
 
 

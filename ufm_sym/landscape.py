@@ -13,8 +13,11 @@ paper's own tests:
    and the smallest Hessian eigenvalue with the number of negative and near-zero
    eigenvalues.
 
-The verdict (:attr:`Classification.kind`) is one of ``global_min``, ``strict_saddle``,
-``not_critical`` or ``undecided``.  It is never guessed: when two pieces of evidence
+The verdict (:attr:`Classification.kind`) is one of :data:`KINDS` (``global_min``,
+``strict_saddle``, ``local_min``, ``spurious_local_min``, ``degenerate``,
+``not_critical``, ``undecided``; defined for any ``d`` in :mod:`ufm_sym.discover.kinds`:
+with no eigenvalue below ``-margin``, the near-zero count is compared with the
+dimension of the symmetry orbit at the point).  It is never guessed: when two pieces of evidence
 disagree, or a quantity that decides lies within the margin of its threshold, the
 verdict is ``undecided`` and :attr:`Classification.reason` says why.
 
@@ -69,6 +72,8 @@ import mpmath
 from ufm_sym.certify.inertia import EIG_METHODS, Spectrum, certify_inertia, hessian_spectrum
 from ufm_sym.closed_form import global_value, regime
 from ufm_sym.convex.certificate import GlobalCertificate, global_certificate
+from ufm_sym.discover.kinds import KINDS, minimum_verdict
+from ufm_sym.discover.symmetry import OrbitDimension, orbit_dimension
 from ufm_sym.highprec.eig import refined_symmetric_eig
 from ufm_sym.highprec.evaluate import (
     Point,
@@ -110,7 +115,6 @@ __all__ = [
     "refined_symmetric_eig",
 ]
 
-KINDS: tuple[str, ...] = ("global_min", "strict_saddle", "not_critical", "undecided")
 SLACK_DIGITS = 5
 """Digits of slack between the precision of a point and its margin."""
 FLOAT_DIGITS = 15
@@ -267,6 +271,7 @@ class Classification:
     escape_note: str | None = None
     spectrum: Spectrum | None = None
     global_certificate: GlobalCertificate | None = None
+    orbit: OrbitDimension | None = None
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
 
@@ -473,10 +478,11 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
         # --- escape direction and spectrum
         esc, esc_note = escape_direction(problem, x, margin, dps)
         spec = hessian_spectrum(A, margin, dps, method=eig_method)
-        kind, reason = _decide(problem, crit, glob, esc, spec, margin)
+        orbit = orbit_dimension(problem, x, margin, dps)
+        kind, reason = _decide(problem, crit, glob, esc, spec, margin, orbit)
         return Classification(
             kind=kind, reason=reason, critical=True, criterion=crit, global_comparison=glob,
-            ranks=ranks, escape=esc, escape_note=esc_note, spectrum=spec,
+            ranks=ranks, escape=esc, escape_note=esc_note, spectrum=spec, orbit=orbit,
             notes=tuple(notes), seconds=time.perf_counter() - t0, **base)
 
 
@@ -485,7 +491,8 @@ def _point_norm(x: Point) -> float:
 
 
 def _decide(problem: Problem, crit: Criterion, glob: GlobalComparison,
-            esc: EscapeDirection | None, spec: Spectrum, margin: Any) -> tuple[str, str]:
+            esc: EscapeDirection | None, spec: Spectrum, margin: Any,
+            orbit: OrbitDimension) -> tuple[str, str]:
     """The verdict at a critical point, and why (never a guess)."""
     m = mpmath.nstr(margin, 3)
     along_escape = esc is not None and esc.rayleigh < -margin
@@ -520,12 +527,9 @@ def _decide(problem: Problem, crit: Criterion, glob: GlobalComparison,
     if any_neg:
         return "undecided", ("the criterion fails; a negative eigenvalue was computed but "
                              "could not be certified")
-    if problem.theorem_applies:
-        return "undecided", ("the criterion fails but no eigenvalue is below -margin: "
-                             "this contradicts Theorems 1.1/1.2; is the point critical "
-                             "to the precision claimed?")
-    return "undecided", ("the criterion fails and no eigenvalue is below -margin; d != K, so "
-                         "this may be a spurious local minimum (the theorems do not apply)")
+    # no eigenvalue below -margin: a minimum modulo the orbit, or degenerate
+    kind, why = minimum_verdict(problem, spec, orbit, margin, glob)
+    return kind, "the criterion fails; " + why
 
 
 # ------------------------------------------------------------------ output
@@ -617,6 +621,7 @@ def _classification_json_at(c: Classification) -> dict[str, Any]:
             "margin": _s(sp.margin, 6), "certified": sp.certified,
             "certificate": sp.certificate, "error_bound": _s(sp.error_bound, 5),
             "method": sp.method, "seconds": round(sp.seconds, 3),
+            "orbit_dimension": None if c.orbit is None else c.orbit.dimension,
             "lowest_eigenvalues": [_s(e, 10) for e in sp.eigenvalues[:12]],
         }
     return out

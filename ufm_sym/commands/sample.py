@@ -54,10 +54,10 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def add_problem_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--loss", required=True, help="ce or mse")
-    p.add_argument("--K", type=str, required=True, help="number of classes (>= 2)")
-    p.add_argument("--n", type=str, required=True, help="samples per class (>= 1)")
+def add_problem_arguments(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--loss", required=required, help="ce or mse")
+    p.add_argument("--K", type=str, required=required, help="number of classes (>= 2)")
+    p.add_argument("--n", type=str, required=required, help="samples per class (>= 1)")
     p.add_argument("--d", type=str, default=None, help="feature dimension (default K)")
     p.add_argument("--lambda-W", dest="lambda_W", default="0.01", help="default 0.01")
     p.add_argument("--lambda-H", dest="lambda_H", default="0.01", help="default 0.01")

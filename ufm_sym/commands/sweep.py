@@ -38,16 +38,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
-import itertools
 import json
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from ufm_sym import grid as G
+from ufm_sym.grid import cell_key, derived_seed  # noqa: F401  (re-exported)
 from ufm_sym.model import Problem, UFMInputError
 
 CONNECT_TIMEOUT = "10s"  # to reach a dask scheduler
@@ -81,30 +80,7 @@ def register(subparsers: Any) -> None:
 
 # ------------------------------------------------------------------------ grid
 def load_grid(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UFMInputError(f"GRID: cannot read {str(path)!r} ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise UFMInputError(f"GRID: {str(path)!r} is not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UFMInputError(f"GRID: {str(path)!r} is not valid TOML ({exc})") from None
-    unknown = set(data) - TOP_KEYS
-    if unknown:
-        raise UFMInputError(f"GRID: unknown key(s) {sorted(unknown)} (expected some of "
-                            f"{sorted(TOP_KEYS)})")
-    return data
-
-
-def _as_list(v: Any, key: str) -> list[Any]:
-    if isinstance(v, list):
-        if not v:
-            raise UFMInputError(f"GRID: [grid] {key} is an empty list")
-        return v
-    return [v]
+    return G.load_toml(path, TOP_KEYS)
 
 
 def _kinds_list(value: Any, key: str) -> list[str]:
@@ -120,67 +96,21 @@ def expand_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The cells of a grid: dicts with the problem, seed, count and kinds, validated."""
     from ufm_sym.numeric.sampling import plan
 
-    base_seed = data.get("seed", 0)
-    if not isinstance(base_seed, int) or isinstance(base_seed, bool):
-        raise UFMInputError(f"GRID: seed {base_seed!r} is not an integer")
+    base = G.base_seed(data)
     count = data.get("count", 1)
     kinds = _kinds_list(data.get("kinds", ["global", "origin", "saddle"]), "kinds")
-    raw: list[dict[str, Any]] = []
-    grid = data.get("grid")
-    if grid is not None:
-        if not isinstance(grid, dict):
-            raise UFMInputError("GRID: [grid] must be a table")
-        unknown = set(grid) - GRID_KEYS
-        if unknown:
-            raise UFMInputError(f"GRID: unknown [grid] key(s) {sorted(unknown)}")
-        keys = [k for k in ("loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b")
-                if k in grid]
-        for combo in itertools.product(*[_as_list(grid[k], k) for k in keys]):
-            raw.append(dict(zip(keys, combo, strict=True)))
-    for c in data.get("cells", []) or []:
-        if not isinstance(c, dict):
-            raise UFMInputError("GRID: each [[cells]] entry must be a table")
-        unknown = set(c) - CELL_KEYS
-        if unknown:
-            raise UFMInputError(f"GRID: unknown [[cells]] key(s) {sorted(unknown)}")
-        raw.append(dict(c))
-    if not raw:
-        raise UFMInputError("GRID: no cells (give a [grid] table or [[cells]] entries)")
     cells = []
-    for c in raw:
-        for req in ("loss", "K", "n"):
-            if req not in c:
-                raise UFMInputError(f"GRID: a cell lacks {req!r}: {c}")
-        p = Problem(loss=c["loss"], K=c["K"], n=c["n"], d=c.get("d"),
-                    lambda_W=c.get("lambda_W", "0.01"), lambda_H=c.get("lambda_H", "0.01"),
-                    lambda_b=c.get("lambda_b", 0))
+    for c in G.problem_cells(data, CELL_KEYS - GRID_KEYS):
+        p = G.cell_problem(c)
         cell_count = c.get("count", count)
         if not isinstance(cell_count, int) or cell_count < 1:
             raise UFMInputError(f"GRID: count {cell_count!r} must be an integer >= 1")
         cell_kinds = _kinds_list(c.get("kinds", kinds), "cells.kinds")
-        seed = c.get("seed")
-        if seed is None:
-            seed = derived_seed(base_seed, p)
-        elif not isinstance(seed, int) or isinstance(seed, bool):
-            raise UFMInputError(f"GRID: cell seed {seed!r} is not an integer")
+        seed = G.cell_seed(c, base, p)
         plan(p, cell_kinds, cell_count, seed)  # validates the kinds for this problem
         cells.append({"problem": p.to_dict(), "seed": int(seed), "count": int(cell_count),
                       "kinds": list(cell_kinds)})
     return cells
-
-
-def derived_seed(base_seed: int, problem: Problem) -> int:
-    """A cell's seed from the run seed and the cell's problem (independent of its position)."""
-    text = f"{base_seed}|{json.dumps(problem.to_dict(), sort_keys=True)}"
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-
-
-def cell_key(cell: dict[str, Any], settings: dict[str, Any]) -> str:
-    from ufm_sym import __version__
-
-    blob = json.dumps({"cell": cell, "settings": settings, "version": __version__},
-                      sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
 # ------------------------------------------------------------------------ one cell
@@ -240,33 +170,12 @@ def run(args: argparse.Namespace) -> int:
         raise UFMInputError(f"GRID: escape {escape!r} must be true or false")
     settings = {"backend": be.name, "device": be.device, "escape": escape}
     cells = expand_cells(data)
-    cache = Path(args.cache) if args.cache else None
-    if cache is not None:
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UFMInputError(f"--cache: cannot create {str(cache)!r} ({exc.strerror})") \
-                from None
-    keys = [cell_key(c, settings) for c in cells]
-    results: list[dict[str, Any] | None] = [None] * len(cells)
-    cached = [False] * len(cells)
-    if cache is not None:
-        for i, k in enumerate(keys):
-            f = cache / f"{k}.json"
-            if f.is_file():
-                try:
-                    results[i] = json.loads(f.read_text())
-                    cached[i] = True
-                except (OSError, json.JSONDecodeError):
-                    results[i] = None
-    todo = [i for i, r in enumerate(results) if r is None]
+    cache = G.Cache(args.cache) if args.cache else None
     t0 = time.perf_counter()
-    for i, res in _execute([cells[i] for i in todo], todo, settings, args):
-        results[i] = res
-        if cache is not None:
-            tmp = cache / f"{keys[i]}.json.tmp"
-            tmp.write_text(json.dumps(res, sort_keys=True))
-            tmp.replace(cache / f"{keys[i]}.json")
+    results, cached = G.run_cells(run_cell, cells, settings, cache=cache, jobs=args.jobs,
+                                  scheduler=args.scheduler, desc="sweep",
+                                  timeout=CONNECT_TIMEOUT)
+    todo = [i for i, c in enumerate(cached) if not c]
     rows = [summarize(r, c) for r, c in zip(results, cached, strict=True)]  # type: ignore[arg-type]
     ok = all(r["failed"] == 0 for r in rows)
     csv_path = Path(args.csv) if args.csv else Path(args.grid).with_suffix(".csv")
@@ -290,65 +199,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(cells)} cells ({len(todo)} computed, {len(cells) - len(todo)} from cache), "
               f"{sum(r['failed'] for r in rows)} failed samples; CSV: {csv_path}")
     return 0 if ok else 1
-
-
-def _execute(cells: list[dict[str, Any]], index: list[int], settings: dict[str, Any],
-             args: argparse.Namespace):
-    """Yield ``(index, result)`` for each cell, serially, with joblib or with dask."""
-    if not cells:
-        return
-    bar = _progress(len(cells))
-    try:
-        if args.scheduler:
-            try:
-                from dask.distributed import Client
-            except ImportError:
-                raise UFMInputError("--scheduler: needs dask.distributed "
-                                    "(pip install dask distributed)") from None
-            try:
-                client = Client(args.scheduler, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise UFMInputError(f"--scheduler: cannot connect to {args.scheduler!r} "
-                                    f"({exc})") from None
-            try:
-                futures = client.map(run_cell, cells, settings=settings, pure=False)
-                for i, fut in zip(index, futures, strict=True):
-                    yield i, fut.result()
-                    _tick(bar)
-            finally:
-                client.close()
-        elif args.jobs > 1:
-            try:
-                from joblib import Parallel, delayed
-            except ImportError:
-                raise UFMInputError("--jobs: needs joblib (pip install joblib)") from None
-            par = Parallel(n_jobs=args.jobs, return_as="generator")
-            for i, res in zip(index, par(delayed(run_cell)(c, settings) for c in cells),
-                              strict=True):
-                yield i, res
-                _tick(bar)
-        else:
-            for i, c in zip(index, cells, strict=True):
-                yield i, run_cell(c, settings)
-                _tick(bar)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _tick(bar: Any) -> None:
-    if bar is not None:
-        bar.update(1)
-
-
-def _progress(total: int) -> Any:
-    if total <= 1 or not sys.stderr.isatty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    return tqdm(total=total, file=sys.stderr, desc="sweep", leave=False)
 
 
 def _fmt(v: Any) -> str:

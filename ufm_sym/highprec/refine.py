@@ -164,13 +164,16 @@ def refine_critical_point(
     max_iter: int = 25,
     mask: Any = None,
     basis: Sequence[Any] | None = None,
+    perturbation: Any = None,
 ) -> RefineResult:
     """Levenberg-Marquardt refinement of a critical point (module docstring).
 
     ``tol`` defaults to ``10^-(dps - 10)``.  ``mask`` (flat list of ``P`` booleans, or a
     ``(mask_W, mask_H, mask_b)`` tuple, ``True`` = free) or ``basis`` (directions,
     as points or flat vectors) restrict the steps to an invariant subspace; the
-    start must lie in it (e.g. exact zeros outside the mask).
+    start must lie in it (e.g. exact zeros outside the mask).  ``perturbation`` (a test
+    hook, e.g. :class:`ufm_sym.discover.perturbation.OrbitBump`) adds its
+    ``gradient(x)`` and ``hessian(x)`` (flat lists of ``mpf``) to those of ``f``.
 
     >>> from ufm_sym import Problem
     >>> p = Problem(loss="mse", K=2, n=1, lambda_W="0.1", lambda_H="0.1", lambda_b="0.5")
@@ -182,6 +185,8 @@ def refine_critical_point(
     """
     if mask is not None and basis is not None:
         raise UFMInputError("refine_critical_point: give mask or basis, not both")
+    if perturbation is not None and (mask is not None or basis is not None):
+        raise UFMInputError("refine_critical_point: a perturbation needs the full space")
     with working_precision(dps):
         tol_ = mpmath.mpf(10) ** (-(dps - 10)) if tol is None else mpmath.mpf(tol)
         x0 = _flatten_rows(_point_to_rows(point))
@@ -199,7 +204,10 @@ def refine_critical_point(
                 raise UFMInputError("basis: empty")
 
         def full_grad(x: list[Any]) -> list[Any]:
-            return _flatten_rows(_gradient_rows(problem, _unflatten_rows(problem, x)))
+            g = _flatten_rows(_gradient_rows(problem, _unflatten_rows(problem, x)))
+            if perturbation is not None:
+                g = [a + b for a, b in zip(g, perturbation.gradient(x), strict=True)]
+            return g
 
         def reduce(g: list[Any]) -> list[Any]:
             if free is not None:
@@ -227,6 +235,9 @@ def refine_critical_point(
                 Ar = [[mpmath.fdot(B[i], cols[k]) for k in range(m)] for i in range(m)]
                 return [[(Ar[i][k] + Ar[k][i]) / 2 for k in range(m)] for i in range(m)]
             A = _hessian_rows(problem, rp)
+            if perturbation is not None:
+                A = [[a + b for a, b in zip(ra, rb, strict=True)]
+                     for ra, rb in zip(A, perturbation.hessian(x), strict=True)]
             if free is not None:
                 return [[A[i][k] for k in free] for i in free]
             return A

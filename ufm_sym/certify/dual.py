@@ -39,15 +39,15 @@ import mpmath
 import numpy as np
 
 from ufm_sym.certify.balls import BallPoint, ball_lambdas, grad_g, residual
-from ufm_sym.certify.flint_util import arb_lower_mpf, arb_upper_mpf, flint_module
+from ufm_sym.certify.flint_util import arb_lower_mpf, arb_upper_mpf, flint_module, mpf_str
 from ufm_sym.certify.inertia import count_below
 from ufm_sym.model import Problem
 
 __all__ = ["CLUSTER_TOL", "DualCertificate", "dual_feasibility"]
 
 CLUSTER_TOL = 1e-8
-"""Float64 eigenvalues of ``G G^T`` within ``CLUSTER_TOL * theta`` of ``theta`` are
-tried as the cluster at ``theta``."""
+"""Float64 eigenvalues of ``G G^T`` more than ``CLUSTER_TOL * theta`` above (below)
+``theta`` are tried as above (below) it, the others as the cluster at ``theta``."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,11 @@ class DualCertificate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        def s(x: Any) -> str | None:
-            return None if x is None else mpmath.nstr(x, 12)
+        def s(x: Any, up: bool) -> str | None:
+            return None if x is None else mpf_str(x, 12, up=up)
         return {"holds": self.holds, "outcome": self.outcome,
-                "norm_upper": s(self.norm_upper), "norm_lower": s(self.norm_lower),
-                "threshold": s(self.threshold), "reason": self.reason}
+                "norm_upper": s(self.norm_upper, True), "norm_lower": s(self.norm_lower, False),
+                "threshold": mpmath.nstr(self.threshold, 12), "reason": self.reason}
 
 
 def dual_feasibility(problem: Problem, box: BallPoint, rank_W_lower: int | None
@@ -108,7 +108,8 @@ def dual_feasibility(problem: Problem, box: BallPoint, rank_W_lower: int | None
         if counts is not None and counts[0] < K:
             low = bound(mu.lower(), up=False)
             return DualCertificate(False, "fails", None, low, thr,
-                                   f"||grad g(R)||_2 >= {mpmath.nstr(low, 10)} > sqrt(lW lH) = "
+                                   f"||grad g(R)||_2 >= {mpf_str(low, 10, up=False)} > "
+                                   f"sqrt(lW lH) = "
                                    f"{mpmath.nstr(thr, 10)} on the whole ball")
         return DualCertificate(None, "undecided", None, None, thr,
                                f"not certified: {why}")
@@ -123,7 +124,7 @@ def dual_feasibility(problem: Problem, box: BallPoint, rank_W_lower: int | None
     if m == 0:
         up = bound(lo_mu.upper(), up=True)
         return DualCertificate(True, "strict", up, None, thr,
-                               f"||grad g(R)||_2 <= {mpmath.nstr(up, 10)} < sqrt(lW lH) = "
+                               f"||grad g(R)||_2 <= {mpf_str(up, 10)} < sqrt(lW lH) = "
                                f"{mpmath.nstr(thr, 10)} on the whole ball")
     if rank_W_lower is not None and rank_W_lower >= m:
         return DualCertificate(True, "equality", upper, None, thr,

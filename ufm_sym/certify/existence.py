@@ -30,11 +30,12 @@ and if ``|z_i| + kappa_i r < r`` for every ``i`` (``z = -Y F(x~)``,
 ``r > max|z| / (1 - kappa)``), ``K(X)`` lies inside ``X`` and ``F`` has exactly one
 zero ``(x*, mu*)`` in ``X``: ``x*`` is a critical point of ``f`` with
 ``|x*_i - x~_i| <= |z_i| + kappa_i r`` (printed as the Euclidean bound).  ``J(X)`` is
-enclosed over the larger box ``x~ +- max_radius``, where ``kappa < 1`` also makes the
-zero unique (every matrix of ``J(X)`` is nonsingular).  Only ``F(x~)`` needs high
-precision (it is about ``10^-dps``); ``J(X)`` and the two ``n x n`` products
-``diag(d) V^T J(X)`` and ``V (.)`` only have to be accurate to ``kappa < 1``, so they
-run at ``prec_lo`` bits on ``arb_mat``.
+enclosed over the larger box ``x~ +- BOX_FACTOR max|z|`` (at most ``max_radius``),
+where ``kappa < 1`` also makes the zero unique (every matrix of ``J(X)`` is
+nonsingular, and ``F(a) - F(b) = J~ (a - b)`` with ``J~`` in the convex hull).
+Only ``F(x~)`` needs high precision (it is about ``10^-dps``); ``J(X)`` and the two
+``n x n`` products ``V^T J(X)`` and ``(V diag(d)) (.)`` only have to be accurate to
+``kappa < 1``, so they run at ``prec_lo`` bits on ``arb_mat``.
 
 **Inertia for free.**  ``||I - Y J(x)||_inf < 1`` for every ``x`` of the box makes
 ``J(x)`` and ``Y`` nonsingular and, along ``s -> (1 - s) J(x)^-1 + s Y`` (nonsingular
@@ -68,14 +69,26 @@ import mpmath
 import numpy as np
 
 from ufm_sym.certify.balls import BallPoint, ball_point_from_flat, flat_gradient, hessian
-from ufm_sym.certify.flint_util import arb_to_str, arb_upper_mpf, flint_module, max_upper
+from ufm_sym.certify.flint_util import (
+    arb_lower_mpf,
+    arb_to_str,
+    arb_upper_mpf,
+    flint_module,
+    max_upper,
+    mpf_str,
+)
 from ufm_sym.certify.orbit import Slice, choose_slice, transversality
 from ufm_sym.model import Problem, UFMInputError, exact_number
 
-__all__ = ["PREC_LO", "ZERO_TOL", "BorderedSystem", "ExistenceCertificate", "prove_existence"]
+__all__ = ["BOX_FACTOR", "PREC_LO", "ZERO_TOL", "BorderedSystem", "ExistenceCertificate",
+           "prove_existence"]
 
 PREC_LO = 128
 """Bits for the ball Hessian over the box and the products with ``V``."""
+BOX_FACTOR = 16
+"""The Hessian is enclosed over ``x~ +- BOX_FACTOR * (Newton step)`` (at most
+``max_radius``): large enough for the Krawczyk box, small enough to keep ``J(X)``
+tight."""
 ZERO_TOL = 1e-9
 """Eigenvalues of the float64 bordered Jacobian below ``ZERO_TOL * max |lambda|``
 count as zero (a singular Hessian on the slice)."""
@@ -112,13 +125,15 @@ class ExistenceCertificate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (decimal strings, upper bounds to 3 digits)."""
-        def s(x: Any) -> str | None:
-            return None if x is None else mpmath.nstr(x, 3)
+        def s(x: Any, up: bool = True) -> str | None:
+            return None if x is None else mpf_str(x, 3, up=up)
+        rmax = None if self.max_radius is None else mpmath.nstr(self.max_radius, 3)
         return {"certified": self.certified, "radius": s(self.radius), "slice": self.slice,
                 "orbit_dimension": self.orbit_dimension, "reason": self.reason,
-                "max_radius": s(self.max_radius), "newton_step": s(self.newton_step),
+                "max_radius": rmax, "newton_step": s(self.newton_step),
                 "contraction": s(self.contraction), "transversality": s(self.transversality),
-                "unique_within": s(self.unique_within), "radius_inf": s(self.radius_inf),
+                "unique_within": s(self.unique_within, up=False),
+                "radius_inf": s(self.radius_inf),
                 "zero_eigenvalues_beyond_orbit": self.zero_eigenvalues_beyond_orbit,
                 "seconds": round(self.seconds, 3)}
 
@@ -140,6 +155,17 @@ class BorderedSystem:
     box_radius: Any
     Jf: np.ndarray = field(repr=False)
     kappa: Any
+
+
+def _bordered(J: Any, slc: Slice, P: int) -> Any:
+    """Fill the border ``Y0`` / ``Y0^T`` of the ``(P + t)``-square ``J`` (in place)."""
+    Y0 = slc.basis
+    for i in range(P):
+        for k in range(slc.dimension):
+            v = float(Y0[i, k])
+            J[i, P + k] = v
+            J[P + k, i] = v
+    return J
 
 
 def _positive_radius(value: Any, name: str) -> Any:
@@ -165,9 +191,9 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
     docstring.  Returns the certificate and the :class:`BorderedSystem` (``None``
     when it stopped before the ball products).
 
-    ``max_radius`` (``> 0``) bounds the search: the Hessian is enclosed over the box
-    ``x~ +- max_radius`` (each coordinate) and a Newton step longer than that is
-    refused.
+    ``max_radius`` (``> 0``) bounds the search: a Newton step longer than that is
+    refused, and the Hessian is enclosed over the box ``x~ +- BOX_FACTOR max|z|``
+    (each coordinate; at most ``max_radius``).
     """
     flint = flint_module()
     t0 = time.perf_counter()
@@ -181,25 +207,20 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
     n = P + t
     hi = point.prec
     with flint.ctx.workprec(prec_lo):
-        rbox = flint.arb(flint.fmpq(int(rmax_q.p), int(rmax_q.q))).upper()
-        box = ball_point_from_flat(problem, [x for x in xc.flat()], prec_lo).widened(rbox)
-        J = hessian(box, extra=t)
-        Y0 = slc.basis
-        for i in range(P):
-            for k in range(t):
-                v = float(Y0[i, k])
-                J[i, P + k] = v
-                J[P + k, i] = v
-        Jf = np.array([[float(v) for v in row] for row in J.mid().tolist()])
+        rmax = flint.arb(flint.fmpq(int(rmax_q.p), int(rmax_q.q))).upper()
+        centre = ball_point_from_flat(problem, [x for x in xc.flat()], prec_lo)
+        Jf = np.array([[float(v) for v in row]
+                       for row in _bordered(hessian(centre, extra=t), slc, P).mid().tolist()])
     Jf = (Jf + Jf.T) / 2
     lam, V = np.linalg.eigh(Jf)
     scale = float(np.abs(lam).max()) if n else 1.0
     small = int(np.sum(np.abs(lam) <= ZERO_TOL * scale))
     if small:
         return _refuse(slc, f"not certified: {small} zero eigenvalue{'s' if small > 1 else ''} "
-                            f"beyond the orbit (the Hessian on the slice has |lambda| <= "
-                            f"{ZERO_TOL:g} * {scale:.3g}: the critical set is larger than the "
-                            f"orbit of dimension {t} here)", rmax_mp, t0,
+                            f"beyond the orbit (eigenvalues of the bordered Hessian with "
+                            f"|lambda| <= {ZERO_TOL:g} * {scale:.3g} in float64; the orbit has "
+                            f"dimension {t}: the critical set is larger than the orbit here, "
+                            f"or the point is degenerate)", rmax_mp, t0,
                        zero_eigenvalues_beyond_orbit=small), None
     # Y = V diag(d) V^T, d_j = fl(1/lambda_j): exactly symmetric, never formed
     d = [float(1.0 / li) for li in lam]
@@ -219,11 +240,17 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
         z = [-zc[i, 0] for i in range(n)]
         zmax = max_upper(zi.abs_upper() for zi in z)
         rho_in = point.max_radius()
-    if not zmax < rbox:
+    if not zmax < rmax:
         return _refuse(slc, f"not certified: the Newton step from this point is "
                             f"{arb_to_str(zmax)}, more than the radius {mpmath.nstr(rmax_mp, 3)} "
                             f"allowed", rmax_mp, t0, newton_step=arb_upper_mpf(zmax)), None
     with flint.ctx.workprec(prec_lo):
+        # the box where J is enclosed: BOX_FACTOR Newton steps (at most max_radius)
+        rbox = (zmax * BOX_FACTOR + flint.arb(2) ** (-hi)).upper()
+        if rbox > rmax:
+            rbox = rmax
+        box = centre.widened(rbox)
+        J = _bordered(hessian(box, extra=t), slc, P)
         C = Vd * (Vt * J)                   # Y J(X); C = I - Y J(X) below
         kap = [sum(((C[i, j] - (1 if i == j else 0)).abs_upper() for j in range(n)),
                    flint.arb(0)).upper() for i in range(n)]
@@ -240,13 +267,14 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
         reach = [(z[i].abs_upper() + kap[i] * r).upper() for i in range(n)]
         inside = all(w < r for w in reach)
         rx = sum((w * w for w in reach[:P]), flint.arb(0)).sqrt().upper()
+        r_x = max_upper(reach[:P])
         radius = (rx + flint.arb(P).sqrt() * rho_in).upper()
     if not (inside and r <= rbox):
         return _refuse(slc, f"not certified: the Krawczyk box (r = {arb_to_str(r)}) does not "
                             f"fit in the allowed radius {mpmath.nstr(rmax_mp, 3)}", rmax_mp, t0,
                        newton_step=arb_upper_mpf(zmax), contraction=arb_upper_mpf(kappa)), bordered
     with flint.ctx.workprec(prec_lo):
-        tbox = ball_point_from_flat(problem, [x for x in xc.flat()], prec_lo).widened(r)
+        tbox = centre.widened(r_x)
     ok, tbound, why = transversality(slc, tbox)
     if not ok:
         return _refuse(slc, f"not certified: {why}", rmax_mp, t0, newton_step=arb_upper_mpf(zmax),
@@ -254,8 +282,9 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
                        transversality=arb_upper_mpf(tbound)), bordered
     with mpmath.workdps(30):
         rad_mp = arb_upper_mpf(radius)
-        r_mp = arb_upper_mpf(r)
-    reason = (f"a critical point exists within radius {mpmath.nstr(rad_mp, 3)} of this point "
+        r_mp = arb_upper_mpf(r_x)
+        box_mp = arb_lower_mpf(rbox)
+    reason = (f"a critical point exists within radius {mpf_str(rad_mp, 3)} of this point "
               f"(Krawczyk on the bordered system, kappa = {arb_to_str(kappa)}; "
               + ("no orbit to fix" if t == 0 else f"slice transversal to the {t}-dimensional "
                  "orbit") + ")")
@@ -263,4 +292,4 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
         certified=True, radius=rad_mp, slice=slc.description, orbit_dimension=t,
         reason=reason, max_radius=rmax_mp, newton_step=arb_upper_mpf(zmax),
         contraction=arb_upper_mpf(kappa), transversality=arb_upper_mpf(tbound),
-        unique_within=rmax_mp, radius_inf=r_mp, seconds=time.perf_counter() - t0), bordered
+        unique_within=box_mp, radius_inf=r_mp, seconds=time.perf_counter() - t0), bordered

@@ -25,7 +25,7 @@ from typing import Any
 import mpmath
 
 __all__ = ["arb_lower_mpf", "arb_to_mpf", "arb_to_str", "arb_upper_mpf", "bits_for",
-           "flint_module", "max_upper"]
+           "flint_module", "max_upper", "mpf_str"]
 
 
 def flint_module() -> Any:
@@ -76,15 +76,44 @@ def max_upper(values: Any) -> Any:
     return out
 
 
+def _fraction(x: Any) -> Any:
+    from fractions import Fraction
+
+    sign, man, exp, _ = mpmath.mpf(x)._mpf_
+    return (-1 if sign else 1) * Fraction(int(man)) * (Fraction(2) ** int(exp))
+
+
+def mpf_str(x: Any, digits: int = 3, up: bool = True) -> str:
+    """``x`` (an ``mpf``) as a decimal string with ``digits`` significant digits,
+    rounded *up* (``up=True``: for upper bounds) or *down*: a printed bound is never
+    weaker than the proved one.
+
+    >>> mpf_str(mpmath.mpf(1) / 3), mpf_str(mpmath.mpf(1) / 3, up=False)
+    ('0.334', '0.333')
+    >>> mpf_str(mpmath.mpf(-2) / 3), mpf_str(mpmath.mpf("4.78192845e-54"))
+    ('-0.666', '4.79e-54')
+    """
+    from fractions import Fraction
+
+    x = mpmath.mpf(x)
+    if x == 0 or not mpmath.isfinite(x):
+        return mpmath.nstr(x, digits)
+    exact = _fraction(x)
+    with mpmath.workdps(max(30, digits + 10)):
+        s = mpmath.nstr(x, digits, min_fixed=-4, max_fixed=6)
+        off = Fraction(s) - exact
+        if (up and off < 0) or (not up and off > 0):
+            e = int(mpmath.floor(mpmath.log10(abs(x))))
+            step = mpmath.mpf(10) ** (e - digits + 1)
+            s = mpmath.nstr(mpmath.mpf(s) + (step if up else -step), digits,
+                            min_fixed=-4, max_fixed=6)
+            if (up and Fraction(s) < exact) or (not up and Fraction(s) > exact):
+                s = mpmath.nstr(mpmath.mpf(s) + (step if up else -step), digits,
+                                min_fixed=-4, max_fixed=6)
+        return s
+
+
 def arb_to_str(x: Any, digits: int = 3) -> str:
     """A decimal upper bound of the ball ``x`` with ``digits`` significant digits
     (for printing bounds: rounded *up*, never down)."""
-    u = arb_to_mpf(x.upper())
-    with mpmath.workdps(max(20, digits + 5)):
-        s = mpmath.nstr(u, digits, min_fixed=-4, max_fixed=6)
-        v = mpmath.mpf(s)
-        if v < u:  # nstr rounded down: step up in the last digit
-            e = mpmath.floor(mpmath.log10(abs(u))) if u != 0 else 0
-            s = mpmath.nstr(v + mpmath.mpf(10) ** (e - digits + 1), digits,
-                            min_fixed=-4, max_fixed=6)
-        return s
+    return mpf_str(arb_upper_mpf(x), digits, up=True)

@@ -31,7 +31,14 @@ from typing import Any
 
 import mpmath
 
-from ufm_sym.certify.flint_util import arb_to_mpf, bits_for, flint_module
+from ufm_sym.certify.flint_util import (
+    arb_lower_mpf,
+    arb_to_mpf,
+    arb_upper_mpf,
+    bits_for,
+    flint_module,
+    mpf_str,
+)
 from ufm_sym.highprec.eig import refined_symmetric_eig
 from ufm_sym.highprec.evaluate import working_precision
 from ufm_sym.model import UFMInputError
@@ -238,13 +245,13 @@ class InertiaCertificate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        def s(x: Any) -> str | None:
-            return None if x is None else mpmath.nstr(x, 6)
+        def s(x: Any, up: bool) -> str | None:
+            return None if x is None else mpf_str(x, 6, up=up)
         return {"certified": self.certified, "kind": self.kind, "negative": self.negative,
                 "zero": self.zero, "positive": self.positive,
                 "slice_positive_definite": self.slice_positive_definite,
-                "lambda_min_upper": s(self.lambda_min_upper),
-                "box_radius": s(self.box_radius), "reason": self.reason}
+                "lambda_min_upper": s(self.lambda_min_upper, True),
+                "box_radius": s(self.box_radius, False), "reason": self.reason}
 
 
 def rayleigh_upper(J: Any, v: Any, P: int, prec: int) -> Any:
@@ -288,8 +295,8 @@ def inertia_at_critical_point(existence: Any, bordered: Any) -> InertiaCertifica
                                          f"{neg_J} negative and {pos_J} positive eigenvalues, "
                                          f"fewer than the orbit's dimension {t}")
     with mpmath.workdps(30):
-        box = arb_to_mpf(bordered.box_radius)
-    where = f"at every x with |x_i - x~_i| <= {mpmath.nstr(box, 3)}"
+        box = arb_lower_mpf(bordered.box_radius)
+    where = f"at every x with |x_i - x~_i| <= {mpf_str(box, 3, up=False)}"
     if neg == 0:
         return InertiaCertificate(
             True, f"certified: hess f(x*) has {t} zero eigenvalue(s) (the orbit) and {pos} "
@@ -299,17 +306,17 @@ def inertia_at_critical_point(existence: Any, bordered: Any) -> InertiaCertifica
     w, U = np.linalg.eigh((H + H.T) / 2)
     q = rayleigh_upper(bordered.J, U[:, 0], P, bordered.box.prec)
     with mpmath.workdps(30):
-        qm = arb_to_mpf(q)
+        qm = arb_upper_mpf(q)
     if not qm < 0:
         return InertiaCertificate(
             True, f"certified: hess f(x*) has {neg} negative, {t} zero (the orbit) and {pos} "
                   f"positive eigenvalues; the Rayleigh bound on lambda_min over the box is "
-                  f"not negative ({mpmath.nstr(qm, 3)})",
+                  f"not negative ({mpf_str(qm, 3)})",
             negative=neg, zero=t, positive=pos, slice_positive_definite=False,
             lambda_min_upper=None, box_radius=box)
     return InertiaCertificate(
         True, f"certified: hess f(x*) has {neg} negative, {t} zero (the orbit) and {pos} "
-              f"positive eigenvalues; lambda_min(hess f(x)) <= {mpmath.nstr(qm, 6)} {where}",
+              f"positive eigenvalues; lambda_min(hess f(x)) <= {mpf_str(qm, 6)} {where}",
         negative=neg, zero=t, positive=pos, slice_positive_definite=False,
         lambda_min_upper=qm, box_radius=box)
 

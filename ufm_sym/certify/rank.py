@@ -37,7 +37,7 @@ import mpmath
 import numpy as np
 
 from ufm_sym.certify.balls import BallPoint
-from ufm_sym.certify.flint_util import arb_lower_mpf, flint_module
+from ufm_sym.certify.flint_util import arb_lower_mpf, flint_module, mpf_str
 from ufm_sym.certify.inertia import count_below
 from ufm_sym.model import Problem
 
@@ -71,7 +71,8 @@ class RankCertificate:
         """JSON-ready."""
         return {"W_lower": self.W_lower, "W_upper": self.W_upper, "W_exact": self.W_exact,
                 "H_lower": self.H_lower, "upper_reason": self.upper_reason,
-                "sigma_W_lower": None if self.sigma_W is None else mpmath.nstr(self.sigma_W, 6),
+                "sigma_W_lower": None if self.sigma_W is None else mpf_str(self.sigma_W, 6,
+                                                                             up=False),
                 "reason": self.reason}
 
 
@@ -115,7 +116,7 @@ def rank_bounds(problem: Problem, box: BallPoint) -> RankCertificate:
         reason = "no lower bound: a Gershgorin interval of W^T W touches the threshold"
     elif w_lo == up:
         reason = (f"rank W(x*) = {up}: {w_lo} singular values of W are >= "
-                  f"{mpmath.nstr(sigma, 3)} on the ball, and {why}")
+                  f"{mpf_str(sigma, 3, up=False)} on the ball, and {why}")
     else:
         reason = f"{w_lo} <= rank W(x*) <= {up} ({why})"
     return RankCertificate(W_lower=w_lo, W_upper=up, upper_reason=why, H_lower=h_lo,

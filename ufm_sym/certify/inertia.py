@@ -173,8 +173,8 @@ def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> 
         A = A if isinstance(A, mpmath.matrix) else mpmath.matrix(A)
         P = A.rows
         margin = mpmath.mpf(margin)
-        max_entry = max((abs(A[i, j]) for i in range(P) for j in range(P)),
-                        default=mpmath.mpf(0))
+        rows = A.tolist()
+        max_entry = max((abs(v) for row in rows for v in row), default=mpmath.mpf(0))
         allowance = P * mpmath.mpf(10) ** (-(dps - 3)) * max(max_entry, 1)
         if method == "refined":
             eigs, _, info = refined_symmetric_eig(A, dps)
@@ -188,7 +188,7 @@ def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> 
             eigs = [E[i] for i in range(P)]
             with flint.ctx.workprec(bits_for(dps)):
                 X = flint.arb_mat([[Q[i, k] for k in range(P)] for i in range(P)])
-                Am = flint.arb_mat([[A[i, j] for j in range(P)] for i in range(P)])
+                Am = flint.arb_mat(rows)
                 Xt = X.transpose()
                 S, G = Xt * (Am * X), Xt * X
             label = "mpmath.eigsy (dense Jacobi/QL)"

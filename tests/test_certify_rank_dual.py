@@ -50,7 +50,11 @@ def test_ce_global_minimizer_rank_is_exactly_K_minus_1() -> None:
     rec = critical_points(p, dps=60)[0]
     rk = rank_bounds(p, box(p, rec))
     assert rk.W_exact == 2 and "1_K^T W(x*) = 0" in rk.upper_reason
-    assert rk.sigma_W > 1
+    assert rk.sigma_W > 1 and rk.ones_W < 1e-35      # 128-bit balls
+    # a point whose columns of W do not sum to zero fails the consistency check
+    W, H, b = (m.copy() for m in rec.point)
+    W[0, 0] += 1
+    assert rank_bounds(p, ball_point(p, (W, H, b), prec=128, radius="1e-50")).ones_W is None
 
 
 def test_equality_needs_the_rank_bound() -> None:

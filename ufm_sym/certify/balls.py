@@ -48,6 +48,7 @@ import mpmath
 import sympy as sp
 
 from ufm_sym.certify.flint_util import flint_module
+from ufm_sym.highprec.evaluate import _nested
 from ufm_sym.model import Problem, UFMInputError, exact_number
 
 __all__ = [
@@ -143,16 +144,6 @@ def to_arb(x: Any, where: str) -> Any:
     if isinstance(q, sp.Integer):
         return flint.arb(int(q))
     return flint.arb(flint.fmpq(int(q.p), int(q.q)))
-
-
-def _nested(value: Any) -> Any:
-    if isinstance(value, mpmath.matrix):
-        return value.tolist()
-    if hasattr(value, "tolist") and not isinstance(value, (str, sp.Basic)):
-        return value.tolist()
-    if isinstance(value, sp.MatrixBase):
-        return value.tolist()
-    return value
 
 
 def ball_radius(radius: Any, name: str = "point_radius") -> Any:

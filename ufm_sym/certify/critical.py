@@ -149,9 +149,14 @@ def certify_critical_point(problem: Problem, point: Sequence[Any], dps: int = 50
     - ``certified`` (existence and inertia), ``kind``, ``seconds``, ``to_dict()``,
       ``summary()``.
 
-    **Cost** (2 shared cores): about 0.05 s at ``K = d = 3, n = 2``, 1 s at
-    ``K = d = 8, n = 4`` and 10-20 s at ``K = d = 16, n = 2`` (two ``n x n``
-    ``arb_mat`` products dominate, ``n = P + t``); ``benchmarks/bench_certify.py``.
+    **Cost** (measured on 2 cores shared with other jobs, load average about 5):
+    0.01 to 0.06 s per point at ``K = d <= 5``, 0.7 to 0.9 s at ``K = d = 8, n = 4``
+    (``P = 328``) and 9.5 to 12 s at ``K = d = 16, n = 2`` (``P = 784``); two ``n x n``
+    ``arb_mat`` products dominate, ``n = P + t``; ``benchmarks/bench_certify.py``.
+
+    **Rank** also carries ``rank.ones_W`` (CE): an upper bound of ``||1_K^T W||_2`` on
+    the ball, ``None`` if some entry's ball misses 0 (which would refute
+    ``1_K^T W(x*) = 0``).
     """
     from ufm_sym.precision import check_dps
 

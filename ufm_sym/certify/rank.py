@@ -24,8 +24,8 @@ on the ball, ``rank W(x*) = K - 1`` exactly; the balance (3.4)
 >>> from ufm_sym.certify.balls import ball_point
 >>> p = Problem(loss="ce", K=3, n=1, lambda_W="0.01", lambda_H="0.01", lambda_b="0.01")
 >>> r = rank_bounds(p, ball_point(p, global_minimizer(p, dps=40), prec=128, radius="1e-30"))
->>> r.W_lower, r.W_upper, r.W_exact, r.H_lower
-(2, 2, 2, 2)
+>>> r.W_lower, r.W_upper, r.W_exact, r.H_lower, r.ones_W < 1e-29
+(2, 2, 2, 2, True)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import mpmath
 import numpy as np
 
 from ufm_sym.certify.balls import BallPoint
-from ufm_sym.certify.flint_util import arb_lower_mpf, flint_module, mpf_str
+from ufm_sym.certify.flint_util import arb_lower_mpf, arb_upper_mpf, flint_module, mpf_str
 from ufm_sym.certify.inertia import count_below
 from ufm_sym.model import Problem
 
@@ -53,7 +53,10 @@ class RankCertificate:
     """``W_lower <= rank W(x) `` on the whole ball (ball arithmetic; ``None``: no
     bound proved), ``W_upper >= rank W(x*)`` at the exact critical point
     (``upper_reason`` says why), ``H_lower`` likewise for ``H``, and ``sigma_W``: the
-    ``W_lower``-th singular value of ``W`` is ``>= sigma_W`` on the ball."""
+    ``W_lower``-th singular value of ``W`` is ``>= sigma_W`` on the ball.  For CE,
+    ``ones_W``: an upper bound of ``||1_K^T W(x)||_2`` on the ball (a consistency check
+    of the identity ``1_K^T W(x*) = 0``: it is ``None`` if a ball of ``1_K^T W`` misses
+    0, which would refute the identity at ``x*``)."""
 
     W_lower: int | None
     W_upper: int
@@ -61,6 +64,7 @@ class RankCertificate:
     H_lower: int | None
     sigma_W: Any
     reason: str
+    ones_W: Any = None
 
     @property
     def W_exact(self) -> int | None:
@@ -73,6 +77,7 @@ class RankCertificate:
                 "H_lower": self.H_lower, "upper_reason": self.upper_reason,
                 "sigma_W_lower": None if self.sigma_W is None else mpf_str(self.sigma_W, 6,
                                                                              up=False),
+                "ones_W_upper": None if self.ones_W is None else mpf_str(self.ones_W, 3),
                 "reason": self.reason}
 
 
@@ -103,6 +108,15 @@ def rank_bounds(problem: Problem, box: BallPoint) -> RankCertificate:
         HHt = box.H * box.H.transpose()
     w_lo, s2 = _rank_lower(WtW, box.prec)
     h_lo, _ = _rank_lower(HHt, box.prec)
+    ones_w = None
+    if problem.loss == "ce":
+        with flint.ctx.workprec(box.prec):
+            row = flint.arb_mat(1, K, [1] * K) * box.W
+            entries = [row[0, c] for c in range(d)]
+            if all(e.contains(0) for e in entries):
+                with mpmath.workdps(30):
+                    ones_w = arb_upper_mpf(sum((e.abs_upper() ** 2 for e in entries),
+                                               flint.arb(0)).sqrt())
     if problem.loss == "ce" and K - 1 < min(K, d):
         up, why = K - 1, ("1_K^T W(x*) = 0 at the exact critical point (1_K^T grad g = 0 for "
                           "CE and d f/dW = G H^T + lW W = 0), so rank W(x*) <= K - 1")
@@ -120,4 +134,4 @@ def rank_bounds(problem: Problem, box: BallPoint) -> RankCertificate:
     else:
         reason = f"{w_lo} <= rank W(x*) <= {up} ({why})"
     return RankCertificate(W_lower=w_lo, W_upper=up, upper_reason=why, H_lower=h_lo,
-                           sigma_W=sigma, reason=reason)
+                           sigma_W=sigma, reason=reason, ones_W=ones_w)

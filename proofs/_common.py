@@ -230,7 +230,8 @@ def statement_truth_evidence(ctx: VerifyContext, claim: Any, envs: Sequence[tupl
                              statement: Any = None) -> Evidence:
     """Evidence that the claim's own statement holds at every environment.
 
-    ``envs`` are ``(where, env, options)`` triples (:mod:`ufm_sym_proofs.environments`);
+    ``envs`` are ``(where, env, options)`` triples (:mod:`ufm_sym_proofs.environments`),
+    or a function making them (then memoised for the run);
     the statement (``claim.statement`` unless given) is decided by
     :func:`ufm_sym.symbolic.truth.truth` with ``margin`` (default: the hp tolerance
     10^-(dps-5), or a function of the relation).  The residual is the worst over the
@@ -240,6 +241,8 @@ def statement_truth_evidence(ctx: VerifyContext, claim: Any, envs: Sequence[tupl
     from ufm_sym.symbolic.truth import truth
 
     stmt = claim.statement if statement is None else statement
+    if callable(envs):  # built once per run: environments never depend on the statement
+        envs = ctx.memo(("envs", claim.label, level, detail), envs)
     if not envs:
         return Evidence(level, False, None, None, 0, f"{detail}: no points")
     margin = hp_tolerance(ctx) if margin is None else margin

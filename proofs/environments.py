@@ -208,8 +208,12 @@ def truth_at_records(ctx: VerifyContext, claim: Any, records: Any, build: Any, d
                      with_options: bool = False, statement: Any = None) -> Any:
     """High-precision evidence: the claim's statement at each record, in the environment
     ``build(record)``, with the margins of :func:`ufm_sym_proofs._common.hp_margins`."""
-    with mpmath.workdps(ctx.dps):
-        envs = C.record_envs(records, build, with_options)
+    def make() -> Any:
+        with mpmath.workdps(ctx.dps):
+            return C.record_envs(records, build, with_options)
+
+    envs = ctx.memo(("envs", claim.label, detail, with_options,
+                     tuple(id(r) for r in records)), make)
     return C.statement_truth_evidence(ctx, claim, envs, detail, margin=C.hp_margins(ctx),
                                       statement=statement)
 
@@ -218,9 +222,11 @@ def truth_at_samples(ctx: VerifyContext, claim: Any, samples: Any, build: Any, d
                      with_options: bool = False, statement: Any = None) -> Any:
     """Numeric evidence: the claim's statement at each float64 sample
     (:func:`ufm_sym_proofs._common.float_margin`)."""
-    return C.statement_truth_evidence(ctx, claim, sample_envs(samples, build, with_options),
-                                      detail, margin=C.float_margin, level="numeric",
-                                      statement=statement)
+    envs = ctx.memo(("float-envs", claim.label, detail, with_options,
+                     tuple(id(s) for s in samples)),
+                    lambda: sample_envs(samples, build, with_options))
+    return C.statement_truth_evidence(ctx, claim, envs, detail, margin=C.float_margin,
+                                      level="numeric", statement=statement)
 
 
 # ------------------------------------------------------------------ theorems

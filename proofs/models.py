@@ -137,22 +137,25 @@ def objective_statement_evidence(claim: Any, ctx: VerifyContext, loss: str) -> E
     (``g`` the engine's data term at ``R``)."""
     from ufm_sym.highprec.evaluate import _g_value, _matrix_rows
 
-    envs = []
-    with mpmath.workdps(ctx.dps):
-        for j, p in enumerate(_problems(loss)):
-            for m, x_f in enumerate(random_points(p, 2, ctx.seed + 29 * j, scale=0.8)):
-                x = float_to_mp_point(p, x_f)
-                lw, lh, lb = p.mp_lambdas()
-                env = {"f": per_sample_objective(p, x), "W": x[0], "H": x[1], "b": x[2],
-                       "lambda_W": lw, "lambda_H": lh, "lambda_b": lb}
+    def make_envs() -> list[Any]:
+        envs = []
+        with mpmath.workdps(ctx.dps):
+            for j, p in enumerate(_problems(loss)):
+                for m, x_f in enumerate(random_points(p, 2, ctx.seed + 29 * j, scale=0.8)):
+                    x = float_to_mp_point(p, x_f)
+                    lw, lh, lb = p.mp_lambdas()
+                    env = {"f": per_sample_objective(p, x), "W": x[0], "H": x[1], "b": x[2],
+                           "lambda_W": lw, "lambda_H": lh, "lambda_b": lb}
 
-                def loss_g(R: Any, p: Any = p) -> Any:
-                    return _g_value(p, _matrix_rows(R))
+                    def loss_g(R: Any, p: Any = p) -> Any:
+                        return _g_value(p, _matrix_rows(R))
 
-                envs.append((f"{p.describe()} point {m}", env, {"loss_g": loss_g}))
+                    envs.append((f"{p.describe()} point {m}", env, {"loss_g": loss_g}))
+        return envs
+
     from ufm_sym_proofs._common import hp_margins, statement_truth_evidence
 
-    return statement_truth_evidence(ctx, claim, envs, "f sample by sample ((1.1)-(1.4)) "
+    return statement_truth_evidence(ctx, claim, make_envs, "f sample by sample ((1.1)-(1.4)) "
                                     "against the statement's right side at random points",
                                     margin=hp_margins(ctx))
 

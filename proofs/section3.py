@@ -72,23 +72,26 @@ def convexity_high_precision(claim: Claim, ctx: VerifyContext) -> Evidence:
     from ufm_sym.highprec.derived import DerivedAt
     from ufm_sym.model import Problem
 
-    envs = []
-    with mpmath.workdps(ctx.dps):
-        for K in (2, 3, 5):
-            p = Problem("ce", K=K, n=2, lambda_W=1, lambda_H=1)
-            pts = C.random_points(p, 3, ctx.seed + K, 2.0)
-            dirs = C.random_points(p, 3, ctx.seed + 100 + K)
-            for i, (x_f, d_f) in enumerate(zip(pts, dirs, strict=True)):
-                at = DerivedAt(p, C.float_to_mp_point(p, x_f), ctx.dps)
-                hess_g = at.hess_g_form  # the derived second derivative of the CE loss
+    def make_envs() -> list[Any]:
+        envs = []
+        with mpmath.workdps(ctx.dps):
+            for K in (2, 3, 5):
+                p = Problem("ce", K=K, n=2, lambda_W=1, lambda_H=1)
+                pts = C.random_points(p, 3, ctx.seed + K, 2.0)
+                dirs = C.random_points(p, 3, ctx.seed + 100 + K)
+                for i, (x_f, d_f) in enumerate(zip(pts, dirs, strict=True)):
+                    at = DerivedAt(p, C.float_to_mp_point(p, x_f), ctx.dps)
+                    hess_g = at.hess_g_form  # the derived second derivative of the CE loss
 
-                random_D = mpmath.matrix(d_f[1].tolist())  # K x N (d = K here)
-                flat_D = mpmath.ones(K, 1) * mpmath.matrix([d_f[1][0].tolist()])
-                for name, Dm in (("random D", random_D), ("D = 1_K c^T", flat_D)):
-                    envs.append((f"K={K} point {i}, {name}", {"D": Dm, "K": K,
-                                                               "N": p.N},
-                                 {"hess_g": hess_g}))
-    return C.statement_truth_evidence(ctx, claim, envs,
+                    random_D = mpmath.matrix(d_f[1].tolist())  # K x N (d = K here)
+                    flat_D = mpmath.ones(K, 1) * mpmath.matrix([d_f[1][0].tolist()])
+                    for name, Dm in (("random D", random_D), ("D = 1_K c^T", flat_D)):
+                        envs.append((f"K={K} point {i}, {name}", {"D": Dm, "K": K,
+                                                                   "N": p.N},
+                                     {"hess_g": hess_g}))
+        return envs
+
+    return C.statement_truth_evidence(ctx, claim, make_envs,
                                       "hess g(R)[D, D] at random R, at random D and at D with "
                                       "constant columns", margin=C.hp_margins(ctx))
 
@@ -447,10 +450,13 @@ def form_fd_evidence(ctx: VerifyContext, claim: Claim, loss: str, form_symbol: A
     ``loss`` along ``count`` random directions each (D1 != 0, so the hess g term
     counts), the left side taken from finite differences of f."""
     points = _spread(C.hp_records(ctx, loss), 4)
-    with mpmath.workdps(ctx.dps):
-        envs = _fd_envs(ctx, points, count, form_symbol)
+
+    def make_envs() -> list[Any]:
+        with mpmath.workdps(ctx.dps):
+            return _fd_envs(ctx, points, count, form_symbol)
+
     return C.statement_truth_evidence(
-        ctx, claim, envs, "the statement's right side (the derived form) against finite "
+        ctx, claim, make_envs, "the statement's right side (the derived form) against finite "
         "differences of f at raised precision with Richardson extrapolation, along random "
         "directions (D1 != 0)", margin=C.hp_margins(ctx))
 

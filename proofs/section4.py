@@ -603,7 +603,8 @@ def _register_prop43(registry: Registry) -> None:
         kind="proposition", section="4",
         statement=[sp.Eq(FrobeniusNorm(P.GRAD_F_ROT), 0, evaluate=False),
                    sp.Eq(P.F_ROT, E.F, evaluate=False),
-                   sp.Eq(P.HESS_ROT, P.T_ROT * E.HESS_F * P.T_ROT.T, evaluate=False)])
+                   sp.Eq(P.D_X.T * P.T_ROT.T * P.HESS_ROT * P.T_ROT * P.D_X,
+                         P.D_X.T * E.HESS_F * P.D_X, evaluate=False)])
     c.check("high-precision")(lambda claim, ctx: _merge(P.prop43_statement_evidence(ctx, claim),
                                                        P.prop43_evidence(ctx)))
     c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))

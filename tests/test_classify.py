@@ -93,6 +93,47 @@ def test_example_file_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert h["negative"] + h["near_zero"] + h["positive"] == h["size"] == 30
     assert obj["rank"]["W"] == obj["rank"]["H"] == 1
     assert obj["global"]["equal"] is False and obj["refine"] is None
+    # the certificate: a true critical point within the margin, its inertia, the dual
+    ex = obj["existence"]
+    assert ex["certified"] is True and ex["orbit_dimension"] == 3
+    assert float(ex["radius"]) < float(obj["precision"]["margin"])
+    assert ex["slice"].startswith("Y0^T (x - x~) = 0") and "within radius" in ex["reason"]
+    ins = h["inertia_at_critical_point"]
+    assert (ins["negative"], ins["zero"], ins["kind"]) == (2, 3, "strict_saddle")
+    assert float(ins["lambda_min_upper"]) < 0
+    assert obj["criterion"]["certified"]["holds"] is False
+    assert obj["rank"]["certified"]["W_lower"] == 1
+
+
+def test_certificate_wording(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """'certified' only when the certificate holds: not with --no-certify, not at a
+    point that is not critical (nothing is attempted there)."""
+    rc, out, _ = run_cli(capsys, "classify", str(DATA / "ce_global_min.json"), "--no-certify")
+    assert rc == 0 and "(not certified)" in out and "existence:" not in out
+    assert "(certified)" not in out
+    rc, out, _ = run_cli(capsys, "classify", str(DATA / "ce_global_min.json"), "--json",
+                         "--no-certify")
+    obj = json.loads(out)
+    assert obj["existence"] == {"certified": False, "radius": None, "slice": None,
+                                "reason": "not attempted (certify=False)"}
+    assert obj["hessian"]["certified"] is False
+    rc, out, _ = run_cli(capsys, "classify", str(DATA / "ce_global_min.json"))
+    assert "existence:  a critical point exists within radius" in out
+    assert "hess f restricted to the slice is positive definite" in out
+    assert "rank W(x*) = 2" in out and "= sqrt(lW lH) exactly" in out
+    obj = base_point()
+    obj["b"][0] = str(mpmath.mpf(obj["b"][0]) + mpmath.mpf("1e-6"))
+    rc, out, _ = run_cli(capsys, "classify", write(tmp_path, "near.json", obj), "--json")
+    res = json.loads(out)
+    assert res["kind"] == "not_critical" and res["existence"]["certified"] is False
+    assert res["existence"]["reason"].startswith("not attempted")
+
+
+def test_point_radius(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run_cli(capsys, "classify", str(DATA / "ce_saddle.json"), "--json",
+                         "--point-radius", "1e-48")
+    ex = json.loads(out)["existence"]
+    assert rc == 0 and ex["certified"] and 1e-48 < float(ex["radius"]) < 1e-46
 
 
 # ------------------------------------------------------- kinds from families
@@ -165,9 +206,12 @@ def test_fewer_digits_loosen_the_margin(tmp_path: Path) -> None:
         obj[key] = [[mpmath.nstr(mpmath.mpf(x), 20) for x in row] for row in obj[key]]
     pf = load_point(write(tmp_path, "p20.json", obj))
     assert pf.input_digits == 20
-    c = classify(pf.problem, pf.mp_point(50), dps=50, input_digits=pf.input_digits)
+    c = classify(pf.problem, (pf.W, pf.H, pf.b), dps=50, input_digits=pf.input_digits)
     assert c.precision.digits == 20 and c.kind == "global_min"
     assert c.precision.margin > 1e-16 and c.gradient_norm > 1e-40
+    # the 20-digit decimal point itself is certified: a critical point within about
+    # 1e-20 times the norm of the inverse Hessian on the slice (lambda ~ 5e-3 here)
+    assert c.certificate.certified and 1e-22 < c.certificate.existence.radius < 1e-14
     # judged at 50 digits, the same point is not critical
     strict = classify(pf.problem, pf.mp_point(50), dps=50)
     assert strict.kind == "not_critical"
@@ -288,6 +332,9 @@ def test_bad_point_files_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 @pytest.mark.parametrize("argv, message", [
     (["--dps", "20"], "--dps: 20 is too low"),
     (["--dps", "5000"], "--dps: 5000 is too high"),
+    (["--point-radius=-1e-3"], "--point-radius: -1/1000 must be >= 0"),
+    (["--point-radius", "wide"], "--point-radius: 'wide' is not a number"),
+    (["--point-radius", "inf"], "--point-radius: 'inf' is not a finite number"),
 ])
 def test_bad_dps_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
                         message: str) -> None:

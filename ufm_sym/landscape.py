@@ -44,10 +44,15 @@ afterwards) and the distance it moved is reported.
 
 **Eigenvalues** of the ``P x P`` Hessian (``P = K d + d N + K``) come from
 :func:`refined_symmetric_eig`: a float64 ``eigh`` refined by the Ogita-Aishima
-iteration with python-flint matrix products, then *certified* by ball arithmetic
-(Sylvester's law of inertia and Gershgorin discs of ``X^T (A - mu I) X`` at
-``mu = -margin`` and ``mu = +margin``), so the counts of negative and near-zero
-eigenvalues are proved for the computed Hessian (up to a stated rounding allowance).
+iteration with python-flint matrix products; their counts at ``-margin`` and
+``+margin`` are *checked* for the computed matrix (Sylvester's law of inertia and
+Gershgorin discs, up to a rounding allowance for its assembly in mpmath).
+
+**Certified** (:func:`~ufm_sym.certify.critical.certify_critical_point`, at every
+point judged critical, unless ``certify=False``): ball arithmetic end to end proves
+that a true critical point exists within the margin of the point (Krawczyk on a slice
+transversal to the symmetry orbit) and the Hessian's inertia there; the report calls
+the counts "certified" only then, and only when they agree with the computed ones.
 
 >>> from ufm_sym import Problem
 >>> from ufm_sym.closed_form import global_minimizer
@@ -69,7 +74,15 @@ from typing import Any
 
 import mpmath
 
-from ufm_sym.certify.inertia import EIG_METHODS, Spectrum, certify_inertia, hessian_spectrum
+from ufm_sym.certify.balls import ball_radius
+from ufm_sym.certify.critical import CriticalPointCertificate, certify_critical_point
+from ufm_sym.certify.inertia import (
+    EIG_METHODS,
+    Spectrum,
+    certified_spectrum,
+    certify_inertia,
+    hessian_spectrum,
+)
 from ufm_sym.closed_form import global_value, regime
 from ufm_sym.convex.certificate import GlobalCertificate, global_certificate
 from ufm_sym.discover.kinds import KINDS, minimum_verdict
@@ -274,6 +287,7 @@ class Classification:
     orbit: OrbitDimension | None = None
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    certificate: CriticalPointCertificate | None = None
 
     @property
     def theorem_note(self) -> str:
@@ -405,13 +419,18 @@ def _as_point(problem: Problem, point: Any, dps: int) -> Point:
 
 
 def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
-             input_digits: int | None = None, eig_method: str = "refined") -> Classification:
+             input_digits: int | None = None, eig_method: str = "refined",
+             certify: bool = True, point_radius: Any = 0) -> Classification:
     """Classify ``point = (W, H, b)`` of ``problem`` at ``dps`` digits (module docstring).
 
     ``point``: ``mpmath`` matrices or anything :func:`~ufm_sym.highprec.evaluate.
-    to_mp_point` accepts (decimal strings keep their digits).  ``input_digits``: the
-    significant digits the point was written with (``None``: exact).  ``refine``:
-    polish with :func:`~ufm_sym.highprec.refine.refine_critical_point` first.
+    to_mp_point` accepts (decimal strings keep their digits, and the certificate
+    encloses them exactly as written).  ``input_digits``: the significant digits the
+    point was written with (``None``: exact).  ``refine``: polish with
+    :func:`~ufm_sym.highprec.refine.refine_critical_point` first.  ``certify``: run
+    :func:`~ufm_sym.certify.critical.certify_critical_point` at a critical point
+    (``max_radius`` = the margin); ``point_radius``: the entries are known only to
+    ``+- point_radius`` (for the certificate).
 
     >>> from ufm_sym import Problem
     >>> p = Problem(loss="mse", K=2, n=1, lambda_W="0.1", lambda_H="0.1")
@@ -429,6 +448,7 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
         raise UFMInputError(f"eig_method: unknown method {eig_method!r} "
                             f"(expected one of: {', '.join(EIG_METHODS)})")
     notes: list[str] = []
+    point_radius = ball_radius(point_radius)
     with working_precision(dps):
         x = _as_point(problem, point, dps)
         refine_summary = None
@@ -478,12 +498,16 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
         # --- escape direction and spectrum
         esc, esc_note = escape_direction(problem, x, margin, dps)
         spec = hessian_spectrum(A, margin, dps, method=eig_method)
+        cert = certify_critical_point(problem, x if refine else point, dps=dps,
+                                      point_radius=point_radius,
+                                      max_radius=margin) if certify else None
+        spec = certified_spectrum(spec, cert)
         orbit = orbit_dimension(problem, x, margin, dps)
         kind, reason = _decide(problem, crit, glob, esc, spec, margin, orbit)
         return Classification(
             kind=kind, reason=reason, critical=True, criterion=crit, global_comparison=glob,
             ranks=ranks, escape=esc, escape_note=esc_note, spectrum=spec, orbit=orbit,
-            notes=tuple(notes), seconds=time.perf_counter() - t0, **base)
+            notes=tuple(notes), seconds=time.perf_counter() - t0, certificate=cert, **base)
 
 
 def _point_norm(x: Point) -> float:
@@ -624,7 +648,27 @@ def _classification_json_at(c: Classification) -> dict[str, Any]:
             "orbit_dimension": None if c.orbit is None else c.orbit.dimension,
             "lowest_eigenvalues": [_s(e, 10) for e in sp.eigenvalues[:12]],
         }
+    _certificate_json(c, out)
     return out
+
+
+def _certificate_json(c: Classification, out: dict[str, Any]) -> None:
+    """``existence`` (always), and the certified parts of ``hessian``, ``rank`` and
+    ``criterion`` (:func:`~ufm_sym.certify.critical.certify_critical_point`)."""
+    cert = c.certificate
+    if cert is None:
+        why = ("not attempted: the point is not critical to the margin" if not c.critical
+               else "not attempted (certify=False)")
+        out["existence"] = {"certified": False, "radius": None, "slice": None, "reason": why}
+        return
+    out["existence"] = cert.existence.to_dict()
+    out["certificate_seconds"] = round(cert.seconds, 3)
+    if out.get("hessian") is not None:
+        out["hessian"]["inertia_at_critical_point"] = cert.inertia.to_dict()
+    if out.get("rank") is not None and cert.rank is not None:
+        out["rank"]["certified"] = cert.rank.to_dict()
+    if out.get("criterion") is not None and cert.dual is not None:
+        out["criterion"]["certified"] = cert.dual.to_dict()
 
 
 def _classification_summary(c: Classification) -> str:
@@ -686,6 +730,8 @@ def _classification_summary_at(c: Classification) -> str:
                      f"near zero, {s.positive} positive at margin "
                      f"{mpmath.nstr(s.margin, 3)} "
                      f"({'certified' if s.certified else 'not certified'})")
+    if c.certificate is not None:
+        lines += c.certificate.summary().splitlines()
     for note in c.notes:
         lines.append(f"note:       {note}")
     lines.append(f"kind:       {c.kind}: {c.reason}")

@@ -245,10 +245,14 @@ def equivalence_reason(original: Any, perturbed: Any) -> str | None:
     old_rels, new_rels = _relation_list(original), _relation_list(perturbed)
     if len(old_rels) != len(new_rels):
         return None
+    # Boolean formulas re-sort their arguments when rebuilt: pair the changed relations
+    # (those of one list not in the other), in order
+    old_changed = [r for r in old_rels if r not in new_rels]
+    new_changed = [r for r in new_rels if r not in old_rels]
+    if len(old_changed) != len(new_changed):
+        return None
     reasons = []
-    for o, n in zip(old_rels, new_rels, strict=True):
-        if o == n:
-            continue
+    for o, n in zip(old_changed, new_changed, strict=True):
         if type(o) is not type(n):
             return None
         z = _zero_side(o)

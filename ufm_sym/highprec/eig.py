@@ -50,7 +50,7 @@ def refined_symmetric_eig(A: Any, dps: int, max_iter: int = 8
     with working_precision(dps):
         A = A if isinstance(A, mpmath.matrix) else mpmath.matrix(A)
         P = A.rows
-        entries = [[A[i, j] for j in range(P)] for i in range(P)]
+        entries = A.tolist()
         Af = np.array([[float(x) for x in row] for row in entries])
     Af = (Af + Af.T) / 2
     w, V = np.linalg.eigh(Af)

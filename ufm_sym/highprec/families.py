@@ -116,7 +116,8 @@ class CriticalPointRecord:
 
 def sample_settings() -> tuple[Problem, ...]:
     """Default settings, ``K = d`` from 2 to 5, covering every regime and both sides of
-    each threshold: CE nonzero / zero (``K sqrt(n lW lH) >= 1``), ``lb = 0``; MSE A, zero
+    each threshold: CE nonzero / zero (``K sqrt(n lW lH) >= 1``) and just below it (saddles
+    whose ``||grad g||`` exceeds ``sqrt(lW lH)`` by less than 20%), ``lb = 0``; MSE A, zero
     (with ``lb = 0`` and ``lb > 0``), B and C with the same ``K, n, lW, lH``.
 
     >>> from ufm_sym.closed_form import regime
@@ -128,6 +129,8 @@ def sample_settings() -> tuple[Problem, ...]:
         P(loss="ce", K=2, n=2, lambda_W="1e-2", lambda_H="1e-2", lambda_b="1e-2"),
         P(loss="ce", K=3, n=2, lambda_W="5e-3", lambda_H="1e-2", lambda_b=0),
         P(loss="ce", K=3, n=2, lambda_W="0.3", lambda_H="0.3", lambda_b="0.1"),
+        # near the threshold: saddles with ||grad g|| only 17-18% above sqrt(lW lH)
+        P(loss="ce", K=3, n=2, lambda_W="0.2", lambda_H="0.2", lambda_b="0.05"),
         P(loss="ce", K=4, n=1, lambda_W="1e-2", lambda_H="1e-2", lambda_b="1e-3"),
         P(loss="ce", K=5, n=1, lambda_W="2e-2", lambda_H="5e-3", lambda_b="1e-2"),
         P(loss="mse", K=2, n=2, lambda_W="1e-2", lambda_H="1e-2", lambda_b=0),

@@ -50,7 +50,7 @@ from .functions import (
     SpectralNorm,
 )
 
-__all__ = ["UnsupportedExpressionError", "EvaluationError", "BACKENDS",
+__all__ = ["UnsupportedExpressionError", "EvaluationError", "BACKENDS", "Evaluation",
            "evaluate_matrix_expr", "lambdify_gradients", "lambdify_hessian_form"]
 
 BACKENDS: tuple[str, ...] = ("numpy", "array", "mpmath", "sympy")
@@ -554,6 +554,29 @@ def _functional_value(ops: Any, backend: str, e: MatrixFunctional, m: Any,
         cut = rank_tolerance("numpy" if backend == "array" else backend) * max(1, top)
         return sum(1 for x in s if x > cut)
     raise UnsupportedExpressionError(f"cannot evaluate {type(e).__name__} node {e}")
+
+
+class Evaluation:
+    """Several expressions evaluated at one ``env`` with a shared cache of
+    subexpressions (a statement's relations often share products such as ``W V``).
+
+    >>> import sympy as sp
+    >>> A = sp.MatrixSymbol("A", 2, 2)
+    >>> e = Evaluation({"A": [[1, 2], [3, 4]]})
+    >>> e.value(sp.Trace(A * A)), e.value(sp.Trace(A * A) + 1)
+    (29.0, 30.0)
+    """
+
+    def __init__(self, env: Mapping[str, Any], backend: str = "numpy", *,
+                 hess_g: Callable[[Any, Any], Any] | None = None,
+                 loss_g: Callable[[Any], Any] | None = None) -> None:
+        self._ev = _Evaluator(env, backend, hess_g, loss_g)
+
+    def value(self, expr: Any) -> Any:
+        """The value of ``expr`` (see :func:`evaluate_matrix_expr`)."""
+        expr = sp.sympify(expr)
+        self._ev.bind_sizes(expr)
+        return self._ev.ev(expr)
 
 
 def evaluate_matrix_expr(expr: sp.Basic, env: Mapping[str, Any], backend: str = "numpy", *,

@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy as sp
 
-from .evaluate import evaluate_matrix_expr
+from .evaluate import Evaluation
 
 __all__ = ["Truth", "truth", "relations"]
 
@@ -88,13 +88,11 @@ def _size(value: Any) -> Any:
 class _Decider:
     def __init__(self, env: Mapping[str, Any], margin: Any, backend: str,
                  options: Mapping[str, Any]) -> None:
-        self.env = env
         self.margin = margin
-        self.backend = backend
-        self.options = dict(options)
+        self.evaluation = Evaluation(env, backend, **options)
 
     def value(self, expr: Any) -> Any:
-        return evaluate_matrix_expr(expr, self.env, self.backend, **self.options)
+        return self.evaluation.value(expr)
 
     def relation(self, rel: sp.Rel) -> Truth:
         lhs, rhs = self.value(rel.lhs), self.value(rel.rhs)

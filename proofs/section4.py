@@ -609,9 +609,10 @@ def _register_prop43(registry: Registry) -> None:
                                                        P.prop43_evidence(ctx)))
     c.check("numeric")(lambda claim, ctx: P.float_evidence(ctx, "prop4.3"))
 
-    i_, j_, r_ = sp.symbols("i j r", integer=True, positive=True)
-    e_j = sp.MatrixSymbol("e_j", d, 1)
+    r_ = sp.Symbol("r", integer=True, nonnegative=True)
     Wt, Ht = W * V, V.T * H
+    Jd, Id = sp.OneMatrix(d, d), sp.Identity(d)
+    Pz, Pr = sp.MatrixSymbol(r"P_{>r}", d, d), sp.MatrixSymbol(r"P_{\le r}", d, d)
     c = registry.claim(
         "asm:4.4", "Assumption 4.4 [covers (4.26)]: W = [w_1..w_r, 0], H = [h^1; ..; h^r; 0] "
         "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3"),
@@ -620,16 +621,16 @@ def _register_prop43(registry: Registry) -> None:
                   r"orthogonal columns and rows, $\mathbf w_i,\mathbf h^i\ne\mathbf 0$",
         kind="assumption", section="4",
         statement=[
-            sp.Implies(sp.Ne(i_, j_), sp.Eq(e_i.T * Wt.T * Wt * e_j, 0, evaluate=False)),
-            sp.Implies(sp.Ne(i_, j_), sp.Eq(e_i.T * Ht * Ht.T * e_j, 0, evaluate=False)),
-            sp.Implies(sp.Gt(i_, r_), sp.Eq(Wt * e_i, sp.ZeroMatrix(K, 1), evaluate=False)),
-            sp.Implies(sp.Gt(i_, r_), sp.Eq(Ht.T * e_i, sp.ZeroMatrix(N, 1), evaluate=False)),
-            sp.Implies(sp.Le(i_, r_), sp.Ne(Wt * e_i, sp.ZeroMatrix(K, 1), evaluate=False)),
-            sp.Implies(sp.Le(i_, r_), sp.Eq(lw * e_i.T * Wt.T * Wt * e_i,
-                                            lh * e_i.T * Ht * Ht.T * e_i, evaluate=False))])
+            sp.Eq(sp.HadamardProduct(Wt.T * Wt, Jd - Id), sp.ZeroMatrix(d, d), evaluate=False),
+            sp.Eq(sp.HadamardProduct(Ht * Ht.T, Jd - Id), sp.ZeroMatrix(d, d), evaluate=False),
+            sp.Eq(Wt * Pz, sp.ZeroMatrix(K, d), evaluate=False),
+            sp.Eq(Pz * Ht, sp.ZeroMatrix(d, N), evaluate=False),
+            sp.Eq(Rank(Wt * Pr), r_, evaluate=False),
+            sp.Eq(sp.HadamardProduct(lw * Wt.T * Wt - lh * Ht * Ht.T, Id),
+                  sp.ZeroMatrix(d, d), evaluate=False)])
     c.check("high-precision")(lambda claim, ctx: P.truth_over_rotations(
-        ctx, claim, recs(ctx), P.pair_envs, "the rotated point at every pair (i, j) of "
-        "indices <= d (V from the SVD of W, r = rank W)"))
+        ctx, claim, recs(ctx), P.projector_env, "the rotated point (V from the SVD of W, "
+        "r = rank W; P_{>r}, P_{<=r} the coordinate projectors)"))
     c.check("numeric")(lambda claim, ctx: _merge(P.float_evidence(ctx, "4.26"),
                                                  P.float_evidence(ctx, "asm4.4")))
 

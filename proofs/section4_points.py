@@ -976,3 +976,15 @@ def prop43_statement_evidence(ctx: VerifyContext, claim: Any) -> Evidence:
 
 #: a direction in the flattened parameter space (for Proposition 4.3's quadratic forms)
 D_X = sp.MatrixSymbol("D_x", _P, 1)
+
+
+def projector_env(rot: Rotated) -> dict[str, Any]:
+    """:func:`rotation_env` with the coordinate projectors ``P_{>r}`` and ``P_{<=r}``
+    (diagonal 0/1 matrices of size d) of Assumption 4.4."""
+    d = rot.p.d
+    env = rotation_env(rot)
+    env[r"P_{>r}"] = mpmath.matrix([[1 if i == j and i >= rot.r else 0 for j in range(d)]
+                                    for i in range(d)])
+    env[r"P_{\le r}"] = mpmath.matrix([[1 if i == j and i < rot.r else 0 for j in range(d)]
+                                       for i in range(d)])
+    return env

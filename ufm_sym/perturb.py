@@ -39,7 +39,8 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["LAMBDA_NAMES", "MutationOutcome", "Perturbation", "equivalence_reason",
+__all__ = ["LAMBDA_NAMES", "MutationOutcome", "Perturbation", "check_costs",
+           "equivalence_reason",
            "perturbations",
            "run_statement_mutations"]
 
@@ -166,13 +167,23 @@ class MutationOutcome:
     equivalent: str = ""  # why the perturbation means the same (told from the formulas)
 
 
+def check_costs(report: Any) -> dict[tuple[str, int], float]:
+    """Seconds each check took in a verify ``report``, keyed by ``(label, index)`` (the
+    check's position in ``claim.checks``): :func:`run_statement_mutations` runs the
+    cheapest first."""
+    return {(r.label, i): e.seconds for r in report.results for i, e in enumerate(r.evidence)}
+
+
 def run_statement_mutations(registry: Any, context: Any, labels: Any = None,
-                            progress: Callable[[str], None] | None = None
+                            progress: Callable[[str], None] | None = None,
+                            costs: dict[tuple[str, int], float] | None = None
                             ) -> list[MutationOutcome]:
     """Perturb each claim's statement in turn (:func:`perturbations`), run that claim's
     checks with the perturbed statement in place, and record whether one failed (a check
     that raises counts as failed).  The statement is restored afterwards.  One
-    ``context`` serves every run, so work memoised there (critical points) is shared.
+    ``context`` serves every run, so work memoised there (critical points) is shared;
+    ``costs`` (:func:`check_costs`) orders each claim's checks cheapest first, and the
+    first failing check ends the run of a perturbation.
     """
     import time
 
@@ -186,8 +197,10 @@ def run_statement_mutations(registry: Any, context: Any, labels: Any = None,
             t0 = time.perf_counter()
             claim.statement = pert.statement
             by = ""
+            order = sorted(range(len(claim.checks)),
+                           key=lambda i: (costs or {}).get((claim.label, i), 0.0))
             try:
-                for level, fn in claim.checks:
+                for level, fn in (claim.checks[i] for i in order):
                     try:
                         ev = fn(claim, context)
                     except Exception as exc:  # a crash on a wrong statement is a failure

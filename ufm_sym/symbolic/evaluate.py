@@ -89,6 +89,9 @@ class _NumpyOps:
     def matmul(self, a: Any, b: Any) -> Any:
         return a @ b
 
+    def hadamard(self, a: Any, b: Any) -> Any:
+        return a * b
+
     def transpose(self, m: Any) -> Any:
         return m.T
 
@@ -204,6 +207,13 @@ class _MpmathOps:
     def matmul(self, a: Any, b: Any) -> Any:
         return a * b
 
+    def hadamard(self, a: Any, b: Any) -> Any:
+        out = self.mp.matrix(a.rows, a.cols)
+        for i in range(a.rows):
+            for j in range(a.cols):
+                out[i, j] = a[i, j] * b[i, j]
+        return out
+
     def transpose(self, m: Any) -> Any:
         return m.T
 
@@ -264,6 +274,9 @@ class _SympyOps:
 
     def matmul(self, a: Any, b: Any) -> Any:
         return sp.ImmutableMatrix(a * b)
+
+    def hadamard(self, a: Any, b: Any) -> Any:
+        return sp.ImmutableMatrix(a.multiply_elementwise(b))
 
     def transpose(self, m: Any) -> Any:
         return m.T
@@ -452,6 +465,12 @@ class _Evaluator:
             return ops.matrix(vals, rows, cols)
         if isinstance(e, sp.Trace):
             return ops.trace(self.ev(e.arg))
+        if isinstance(e, sp.HadamardProduct):
+            vals = [self.ev(a) for a in e.args]
+            out = vals[0]
+            for v in vals[1:]:
+                out = ops.hadamard(out, v)
+            return out
         if isinstance(e, HessianG):
             if self.hess_g is None:
                 raise EvaluationError("the expression contains HessianG: pass hess_g=")
@@ -505,7 +524,8 @@ class _Evaluator:
             return e
         raise UnsupportedExpressionError(
             f"cannot evaluate {type(e).__name__} node {e} (supported: MatrixSymbol, "
-            "MatAdd, MatMul, MatPow, Transpose, Trace, Identity, OneMatrix, ZeroMatrix, "
+            "MatAdd, MatMul, MatPow, HadamardProduct, Transpose, Trace, Identity, OneMatrix, "
+            "ZeroMatrix, "
             "Add, Mul, Pow, Abs, Min, Max, Sum, Symbol, numbers, HessianG, LossG, "
             "FrobeniusNorm, Rank, SpectralNorm, NuclearNorm, SingularValue, LambdaMin, "
             "NullSpaceProjector)")
@@ -597,9 +617,12 @@ def evaluate_matrix_expr(expr: sp.Basic, env: Mapping[str, Any], backend: str = 
     >>> evaluate_matrix_expr(sp.Trace(x * A.T * A), {"A": [[1, 2], [3, 4]], "x": 0.5})
     15.0
     >>> evaluate_matrix_expr(sp.HadamardProduct(A, A), {"A": [[1, 2], [3, 4]]})
+    array([[ 1.,  4.],
+           [ 9., 16.]])
+    >>> evaluate_matrix_expr(sp.KroneckerProduct(A, A), {"A": [[1, 2], [3, 4]]})
     Traceback (most recent call last):
     ...
-    ufm_sym.symbolic.evaluate.UnsupportedExpressionError: cannot evaluate HadamardProduct node ...
+    ufm_sym.symbolic.evaluate.UnsupportedExpressionError: cannot evaluate KroneckerProduct node ...
     """
     expr = sp.sympify(expr)
     ev = _Evaluator(env, backend, hess_g, loss_g)

@@ -70,6 +70,16 @@ class PaperLatexPrinter(LatexPrinter):
         return super()._print_Symbol(expr, style=style)
 
     # ------------------------------------------------------------- matrices
+    def _print_OneMatrix(self, expr: Any) -> str:
+        rows, cols = expr.shape
+        if cols == 1:
+            return r"\mathbf{1}_{" + self._print(rows) + "}"
+        return (r"\mathbf{1}_{" + self._print(rows) + r"}\mathbf{1}_{" + self._print(cols)
+                + r"}^\top")
+
+    def _print_Identity(self, expr: Any) -> str:
+        return r"\mathbf{I}_{" + self._print(expr.shape[0]) + "}"
+
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         arg = expr.arg
         inner = self._print(arg)

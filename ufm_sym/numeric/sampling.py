@@ -504,15 +504,18 @@ def sample_one(problem: Problem, kind: str, seed: int, *, backend: Backend | str
                escape_limits: EscapeLimits | None = None,
                progress: Callable[[str], None] | None = None) -> SampleRecord:
     """Draw and validate one sample of ``kind`` with its explicit ``seed``."""
+    from ufm_sym.numeric.threads import sampler_threads
+
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
-    pt, params, expected = sample_point(problem, kind, rng)
-    params = {"index": index, **params}
-    if progress is not None:
-        progress("draw")
-    rec = validate(problem, pt, kind, expected, seed=seed, params=params, tol=tol,
-                   backend=backend, escape=escape, escape_limits=escape_limits,
-                   progress=progress)
+    with sampler_threads(problem):  # one BLAS thread for small products (same numbers)
+        pt, params, expected = sample_point(problem, kind, rng)
+        params = {"index": index, **params}
+        if progress is not None:
+            progress("draw")
+        rec = validate(problem, pt, kind, expected, seed=seed, params=params, tol=tol,
+                       backend=backend, escape=escape, escape_limits=escape_limits,
+                       progress=progress)
     if progress is not None:
         progress("done")
     rec.seconds = time.perf_counter() - t0

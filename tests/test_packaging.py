@@ -34,3 +34,13 @@ def test_proofs_import_by_their_name() -> None:
     import ufm_sym_proofs.section3 as s3
 
     assert Path(s3.__file__).resolve().parent == ROOT / "proofs"
+
+
+def test_default_output_formats_need_only_base_dependencies() -> None:
+    """The README's install (``pip install -e .``, no extras) runs every command in its
+    default format: the graph's SVG/PNG/PDF and ``sample --plots`` draw with matplotlib,
+    the appendix renders Jinja2 templates, the sampler limits BLAS threads with
+    threadpoolctl; each is a base dependency, not an extra."""
+    base = {d.split(">")[0].split("=")[0].split("<")[0].strip().lower()
+            for d in _config()["project"]["dependencies"]}
+    assert {"matplotlib", "jinja2", "threadpoolctl", "python-flint", "tqdm"} <= base

@@ -6,7 +6,8 @@ The format (DESIGN.md)::
      "lambda_W": "0.01", "lambda_H": "0.01", "lambda_b": "0.01",
      "W": [["0.1", ...], ...], "H": [[...], ...], "b": ["0", ...]}
 
-Every key but ``d`` is required and no other key is allowed.  Numbers may be decimal
+Every key but ``d`` is required and no other key is allowed; without ``d`` the feature
+dimension is read from ``W`` (its number of columns).  Numbers may be decimal
 strings (full precision), fraction strings (``"1/3"``, exact) or JSON numbers; a JSON
 number keeps the digits written in the file (it is read as text, never through a
 float).  ``H``'s columns go class by class; ``b`` is a list of ``K`` numbers (or a
@@ -217,7 +218,7 @@ def parse_point(text: str | bytes, source: str = "POINT.json") -> PointFile:
         if x < 0 or (x == 0 and key != "lambda_b"):
             need = ">= 0" if key == "lambda_b" else "> 0"
             raise UFMInputError(f"{key}: {_show(val)} must be {need}")
-    problem = Problem(loss=loss, K=obj["K"], n=obj["n"], d=obj.get("d"),
+    problem = Problem(loss=loss, K=obj["K"], n=obj["n"], d=obj.get("d", _d_of(obj["W"])),
                       lambda_W=obj["lambda_W"], lambda_H=obj["lambda_H"],
                       lambda_b=obj["lambda_b"])
     W, H, b = obj["W"], obj["H"], obj["b"]
@@ -231,6 +232,18 @@ def parse_point(text: str | bytes, source: str = "POINT.json") -> PointFile:
     inexact = [t for t in digits if t is not None]
     return PointFile(problem=problem, W=W, H=H, b=b,
                      input_digits=max(inexact) if inexact else None, source=source)
+
+
+def _d_of(W: Any) -> int | None:
+    """``d`` read from ``W``'s rows when POINT.json omits it (``None``, then ``d = K``,
+    when ``W`` has no row to read it from; shapes are checked afterwards).
+
+    >>> _d_of([["1", "0", "0", "0"], ["0", "1", "0", "0"]]), _d_of([])
+    (4, None)
+    """
+    if isinstance(W, list) and W and isinstance(W[0], list) and W[0]:
+        return len(W[0])
+    return None
 
 
 def _check_nesting(name: str, val: list[Any], depth: int) -> None:

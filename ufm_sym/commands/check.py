@@ -1,7 +1,7 @@
 """``ufm-sym check EXPR --loss ce|mse [--at critical|global|saddle|random] [--K 3 --n 2]
 [--dps 50] [--seed 0] [--json]``: does a user's identity hold?
 
-EXPR is written in the paper's symbols (:mod:`ufm_sym.expr_check` lists them) and
+EXPR is written in the paper's symbols (:mod:`ufm_sym.check` lists them) and
 parsed safely (a whitelist of :mod:`ast` nodes; nothing is evaluated as Python).  It is
 evaluated at sampled high-precision points of the requested kind and the largest
 relative residual is reported with the point where it occurs; a symbolic proof is
@@ -20,7 +20,7 @@ import json
 import sys
 from typing import Any
 
-from ufm_sym.expr_check import AT_CHOICES
+from ufm_sym.check import AT_CHOICES
 from ufm_sym.landscape import MAX_DPS, MIN_DPS
 
 
@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ufm_sym.expr_check import check_identity, parse_expression
+    from ufm_sym.check import check_identity, parse_expression
     from ufm_sym.model import UFMInputError
     from ufm_sym.precision import check_dps
 

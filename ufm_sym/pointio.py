@@ -45,6 +45,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import mpmath
+import numpy as np
 
 from ufm_sym.highprec.evaluate import Point, to_mp_point
 from ufm_sym.model import Problem, UFMInputError, exact_number
@@ -57,6 +58,7 @@ __all__ = [
     "load_point",
     "parse_point",
     "point_to_json",
+    "point_digits",
     "significant_digits",
 ]
 
@@ -109,6 +111,37 @@ def significant_digits(value: Any) -> int | None:
     if not dec.is_finite() or dec == 0 or dec == dec.to_integral_value():
         return None
     return len(dec.as_tuple().digits)
+
+
+def point_digits(point: Sequence[Any]) -> int | None:
+    """The input digits of a point given as arrays or nested lists, read as the command
+    line reads a POINT.json: a float carries the digits of its shortest round-trip text
+    (what ``json.dumps`` writes), a string its written digits, an integer, a fraction or a
+    zero none (``None`` when every entry is exact).
+
+    >>> import numpy as np
+    >>> point_digits((np.array([[0.1, 1/3]]), [["2"]], ["0.25"]))
+    16
+    >>> point_digits(([[1, 0]], [["1/3"]], [0])) is None
+    True
+    """
+    digits = []
+    for x in _flat(point):
+        if isinstance(x, mpmath.mpf):
+            return None          # a high-precision point: judged at dps
+        if isinstance(x, float | np.floating):
+            x = repr(float(x))
+        digits.append(significant_digits(x))
+    inexact = [t for t in digits if t is not None]
+    return max(inexact) if inexact else None
+
+
+def _flat(x: Any) -> list[Any]:
+    if hasattr(x, "tolist") and not isinstance(x, str):
+        x = x.tolist()
+    if isinstance(x, list | tuple):
+        return [e for item in x for e in _flat(item)]
+    return [x]
 
 
 def _entries(value: Any) -> list[Any]:

@@ -6,8 +6,9 @@ One module per job: :mod:`.parse` (the safe parser and the shapes), :mod:`.evalu
 and :mod:`.run` (settings, points, :func:`check_identity`).
 
 
-An *expression* is an identity ``lhs == rhs`` or a single expression (checked
-against zero), written in the paper's symbols:
+An *expression* is an identity ``lhs == rhs``, an inequality ``lhs <= rhs`` (also
+``<``, ``>=``, ``>``; both sides scalars) or a single expression (checked against zero),
+written in the paper's symbols:
 
 - matrices ``W`` (K x d), ``H`` (d x N), ``b`` (K x 1), ``Y``, ``R = W H + b 1_N^T``,
   ``G = grad g(R)`` (K x N), ``ones_K`` (K x 1), ``ones_N`` (N x 1); vectors are
@@ -15,16 +16,18 @@ against zero), written in the paper's symbols:
 - scalars ``lambda_W``, ``lambda_H``, ``lambda_b``, ``N``, ``n``, ``K``, ``d``;
 - ``.T``, ``@`` (matrix product), ``*`` (a scalar times anything), ``+``, ``-``,
   ``/`` by a scalar, ``**`` between scalars, numbers, and the functions
-  ``trace(M)``, ``norm(M)`` (Frobenius), ``sqrt(x)``, ``rank(M)``.
+  ``trace(M)``, ``norm(M)`` (Frobenius), ``norm(M, 2)`` (spectral), ``sigma_max(M)``,
+  ``sigma_min(M)`` (the smallest of the ``min(rows, cols)`` singular values),
+  ``eigmin(M)``, ``eigmax(M)`` (of a symmetric matrix), ``sqrt(x)``, ``rank(M)``.
 
 A 1 x 1 matrix counts as a scalar where a scalar is needed; a matrix may be compared
 with the literal ``0`` (``ones_K.T@G == 0``).  Shapes are checked before anything
-is evaluated, with ``d = K`` (the checks run at ``d = K``) and ``N`` a size of its
-own (``G @ W`` is refused even though ``N = K`` when ``n = 1``).
+is evaluated, with ``d`` and ``N`` sizes of their own (``W @ W`` is refused even where
+``d = K``, ``G @ W`` even where ``N = K``).
 
 The text is parsed with :mod:`ast` and only the node types above are accepted:
 attributes other than ``.T``, calls to other names, subscripts, lambdas,
-comprehensions, strings, comparisons other than one top-level ``==``, and every
+comprehensions, strings, chained or other comparisons than one top-level relation, and every
 other construct are refused with :class:`~ufm_sym.model.UFMInputError` naming the
 offending piece.  Nothing is ever passed to ``eval``.
 
@@ -37,7 +40,11 @@ at a point is ``||lhs - rhs||_F`` (or ``||expr||_F``) divided by the scale
 each side (so ``lambda_W*W.T@W - lambda_H*H@H.T == 0`` is relative to its two
 terms); the identity holds at the point when that relative residual is at most
 ``10^-(dps - 10)``; ``rank`` counts singular values above
-``10^-(dps/2) * max(1, largest)``.
+``10^-(dps/2) * max(1, largest)``.  An inequality ``lhs <= rhs`` is judged by its
+excess ``(lhs - rhs) / scale``: it holds when the excess is at most the tolerance; a
+strict ``lhs < rhs`` needs the excess below minus the tolerance (the margin on the safe
+side).  At the user's own point (``point=``, ``--point``) the tolerance is the margin
+:func:`ufm_sym.classify` uses there.
 
 **Symbolically** (:func:`prove_symbolically`), the expression is translated into
 SymPy ``MatrixSymbol`` algebra with the symbols of

@@ -98,14 +98,12 @@ def _eval(text: str, node: ast.AST, env: dict[str, Any], dps: int) -> Any:
         if name == "trace":
             return mpmath.fsum(v[i, i] for i in range(v.rows))
         if name == "norm":
-            return _norm(v)
+            return _norm(v) if len(node.args) == 1 else _matrix_functional("sigma_max", v)
         if name == "sqrt":
             return _real(mpmath.sqrt(_scalar(v)), _segment(text, node))
-        from ufm_sym.highprec.linalg import singular_values
-
-        s = singular_values(v)
-        cut = mpmath.mpf(10) ** (-(dps // 2)) * max(1, s[0] if s else 0)
-        return mpmath.mpf(sum(1 for x in s if x > cut))
+        if name in ("eigmin", "eigmax"):
+            _require_symmetric(v, dps, _segment(text, node))
+        return _matrix_functional(name, v, dps)
     assert isinstance(node, ast.BinOp)
     a = _eval(text, node.left, env, dps)
     b = _eval(text, node.right, env, dps)
@@ -137,6 +135,33 @@ def _eval(text: str, node: ast.AST, env: dict[str, Any], dps: int) -> Any:
     raise _err(f"'{seg}' is not allowed")  # pragma: no cover
 
 
+def _matrix_functional(name: str, v: Any, dps: int = 50) -> Any:
+    """``rank``, ``sigma_max`` (= ``norm(X, 2)``), ``sigma_min``, ``eigmin``, ``eigmax`` of
+    an mpmath matrix at the working precision (:mod:`ufm_sym.highprec.linalg`)."""
+    from ufm_sym.highprec.linalg import singular_values, spectral_norm, symmetric_eigenvalues
+
+    if name == "sigma_max":
+        return spectral_norm(v)
+    if name in ("eigmin", "eigmax"):
+        sym = (v + v.T) / 2
+        ev = symmetric_eigenvalues(sym, method="mpmath")
+        return ev[0] if name == "eigmin" else ev[-1]
+    if all(v[i, j] == 0 for i in range(v.rows) for j in range(v.cols)):
+        return mpmath.mpf(0)
+    s = singular_values(v)
+    if name == "sigma_min":
+        return s[-1]
+    cut = mpmath.mpf(10) ** (-(dps // 2)) * max(1, s[0] if s else 0)
+    return mpmath.mpf(sum(1 for x in s if x > cut))
+
+
+def _require_symmetric(v: Any, dps: int, seg: str) -> None:
+    """``eigmin``/``eigmax`` are of symmetric matrices: ``||X - X^T||_F`` must be at most
+    ``10^-(dps/2) max(1, ||X||_F)``."""
+    if _norm(v - v.T) > mpmath.mpf(10) ** (-(dps // 2)) * max(1, _norm(v)):
+        raise _err(f"'{seg}' is not symmetric (eigmin and eigmax need a symmetric matrix)")
+
+
 def _top_terms(node: ast.AST, sign: int = 1) -> list[tuple[int, ast.AST]]:
     """The summands of a ``+``/``-`` chain with their signs."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
@@ -149,7 +174,9 @@ def _top_terms(node: ast.AST, sign: int = 1) -> list[tuple[int, ast.AST]]:
 
 def evaluate_residual(parsed: ParsedExpr, env: dict[str, Any], dps: int
                       ) -> tuple[Any, Any, Any]:
-    """``(relative residual, absolute residual, scale)`` of ``parsed`` at ``env``.
+    """``(relative residual, absolute residual, scale)`` of ``parsed`` at ``env``; for an
+    inequality the signed excess ``lhs - rhs`` (``rhs - lhs`` for ``>=``, ``>``) in place
+    of the residual: positive on the wrong side.
 
     >>> from ufm_sym import Problem
     >>> from ufm_sym.highprec.evaluate import to_mp_point
@@ -177,4 +204,29 @@ def evaluate_residual(parsed: ParsedExpr, env: dict[str, Any], dps: int
             total = mpmath.fsum(_scalar(v) if s > 0 else -_scalar(v) for s, v in values)
         absolute = _norm(total)
         scale = max([mpmath.mpf(1)] + [_norm(v) for _, v in values])
+        if parsed.is_inequality:  # signed: how far lhs - rhs lies on the wrong side
+            excess = _scalar(total) if parsed.relation in ("<=", "<") else -_scalar(total)
+            return excess / scale, excess, scale
         return absolute / scale, absolute, scale
+
+
+def relation_holds(parsed: ParsedExpr, relative: Any, tol: Any) -> bool:
+    """Does the relation hold, given the relative residual (identities) or the relative
+    excess (inequalities, :func:`evaluate_residual`) and the tolerance?
+
+    ``==``: ``|lhs - rhs| / scale <= tol``; ``<=`` and ``>=``: the excess is at most
+    ``tol`` (equality within the tolerance counts); ``<`` and ``>``: the excess is below
+    ``-tol`` (a strict inequality needs the margin on its side: values within the
+    tolerance of equality do not prove it).
+
+    >>> from ufm_sym.check.parse import parse_expression
+    >>> e = parse_expression("lambda_W < lambda_H")
+    >>> relation_holds(e, mpmath.mpf("-1e-50"), mpmath.mpf("1e-40"))
+    False
+    >>> relation_holds(parse_expression("lambda_W <= lambda_H"), mpmath.mpf("-1e-50"),
+    ...                mpmath.mpf("1e-40"))
+    True
+    """
+    if parsed.relation in ("<", ">"):
+        return bool(relative < -tol)
+    return bool(relative <= tol)

@@ -11,12 +11,17 @@ from dataclasses import dataclass, field
 from ufm_sym.model import UFMInputError
 
 MATRIX_SHAPES: dict[str, tuple[str, str]] = {
-    "W": ("K", "K"), "H": ("K", "N"), "b": ("K", "1"), "Y": ("K", "N"), "R": ("K", "N"),
+    "W": ("K", "d"), "H": ("d", "N"), "b": ("K", "1"), "Y": ("K", "N"), "R": ("K", "N"),
     "G": ("K", "N"), "ones_K": ("K", "1"), "ones_N": ("N", "1"),
 }
-"""Static shapes, with ``d = K`` (every check runs at ``d = K``)."""
+"""Static shapes in the size names ``K``, ``d``, ``N`` and ``1`` (``d`` is a size of its
+own even where the settings have ``d = K``)."""
 SCALAR_NAMES: tuple[str, ...] = ("lambda_W", "lambda_H", "lambda_b", "N", "n", "K", "d")
-FUNCTIONS: tuple[str, ...] = ("trace", "norm", "sqrt", "rank")
+FUNCTIONS: tuple[str, ...] = ("trace", "norm", "sqrt", "rank", "sigma_max", "sigma_min",
+                               "eigmin", "eigmax")
+#: ``norm(X)`` is Frobenius, ``norm(X, 2)`` spectral; every other function takes one argument
+RELATIONS: dict[type, str] = {ast.Eq: "==", ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=",
+                              ast.Gt: ">"}
 AT_CHOICES: tuple[str, ...] = ("critical", "global", "saddle", "random")
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
@@ -58,10 +63,15 @@ class ParsedExpr:
     rhs: ast.expr | None = field(repr=False)
     lhs_shape: Shape
     rhs_shape: Shape
+    relation: str | None = None   # "==", "<=", "<", ">=", ">"; None: compared with 0
 
     @property
     def is_equation(self) -> bool:
         return self.rhs is not None
+
+    @property
+    def is_inequality(self) -> bool:
+        return self.relation in ("<=", "<", ">=", ">")
 
     def segment(self, node: ast.AST) -> str:
         return _segment(self.text, node)
@@ -107,10 +117,12 @@ def parse_expression(text: str) -> ParsedExpr:
     body = tree.body
     lhs: ast.expr
     rhs: ast.expr | None = None
+    relation = None
     if isinstance(body, ast.Compare):
-        if len(body.ops) != 1 or not isinstance(body.ops[0], ast.Eq):
-            raise _err(f"only one '==' is allowed as a comparison: '{_segment(src, body)}'")
+        if len(body.ops) != 1 or type(body.ops[0]) not in RELATIONS:
+            raise _err(f"one relation (==, <=, <, >=, >) is allowed: '{_segment(src, body)}'")
         lhs, rhs = body.left, body.comparators[0]
+        relation = RELATIONS[type(body.ops[0])]
     else:
         lhs = body
     for side in (lhs, rhs):
@@ -118,13 +130,17 @@ def parse_expression(text: str) -> ParsedExpr:
             _validate(src, side, 0)
     lshape = _shape(src, lhs)
     rshape = _shape(src, rhs) if rhs is not None else None
+    if relation not in (None, "==") and not (_scalarish(lshape) and _scalarish(rshape)):
+        raise _err(f"'{relation}' compares scalars, got {_fmt(lshape)} {relation} "
+                   f"{_fmt(rshape)} (use norm, trace, sigma_max, eigmin, ... of a matrix)")
     if rhs is not None and lshape != rshape:
         one_by_one = {None, ("1", "1")}
         if not ({lshape, rshape} <= one_by_one or (_is_zero_literal(rhs) and rshape is None)
                 or (_is_zero_literal(lhs) and lshape is None)):
             raise _err(f"the two sides have different shapes: {_fmt(lshape)} and "
                        f"{_fmt(rshape)} (a matrix may only be compared with the literal 0)")
-    return ParsedExpr(text=src, lhs=lhs, rhs=rhs, lhs_shape=lshape, rhs_shape=rshape)
+    return ParsedExpr(text=src, lhs=lhs, rhs=rhs, lhs_shape=lshape, rhs_shape=rshape,
+                      relation=relation)
 
 
 def _validate(text: str, node: ast.AST, depth: int) -> None:
@@ -165,7 +181,16 @@ def _validate(text: str, node: ast.AST, depth: int) -> None:
         if node.func.id not in FUNCTIONS:
             raise _err(f"call to '{node.func.id}' is not allowed (functions: "
                        f"{', '.join(FUNCTIONS)})")
-        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise _err(f"{node.func.id}: no keywords or * arguments: '{seg}'")
+        if node.func.id == "norm" and len(node.args) not in (1, 2):
+            raise _err(f"norm takes one or two arguments (norm(X), norm(X, 2)): '{seg}'")
+        if node.func.id == "norm" and len(node.args) == 2:
+            order = node.args[1]
+            if not (isinstance(order, ast.Constant) and order.value == 2
+                    and not isinstance(order.value, bool)):
+                raise _err(f"norm(X, p) takes p = 2 (spectral); norm(X) is Frobenius: '{seg}'")
+        elif len(node.args) != 1:
             raise _err(f"{node.func.id} takes exactly one argument: '{seg}'")
         _validate(text, node.args[0], depth + 1)
     else:
@@ -207,9 +232,12 @@ def _shape(text: str, node: ast.AST) -> Shape:
         elif name == "sqrt":
             if not _scalarish(s):
                 raise _err(f"sqrt needs a scalar, got {_fmt(s)} in '{seg}'")
-        elif name == "rank":
+        elif name in ("rank", "sigma_max", "sigma_min"):
             if s is None:
-                raise _err(f"rank needs a matrix, got a scalar in '{seg}'")
+                raise _err(f"{name} needs a matrix, got a scalar in '{seg}'")
+        elif name in ("eigmin", "eigmax"):
+            if s is None or s[0] != s[1]:
+                raise _err(f"{name} needs a square (symmetric) matrix, got {_fmt(s)} in '{seg}'")
         return None
     assert isinstance(node, ast.BinOp)
     a, b = _shape(text, node.left), _shape(text, node.right)

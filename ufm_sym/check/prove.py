@@ -83,7 +83,7 @@ def _to_sympy(text: str, node: ast.AST) -> Any:
         v = _to_sympy(text, node.args[0])
         if name == "trace":
             return sp.Trace(v)
-        if name == "norm" and _sym_is_mat(v):
+        if name == "norm" and _sym_is_mat(v) and len(node.args) == 1:
             return sp.sqrt(sp.Trace(v.T * v))
         raise _NotSymbolic(f"{name}(...) has no index-free normal form")
     assert isinstance(node, ast.BinOp)
@@ -207,6 +207,9 @@ def prove_symbolically(parsed: ParsedExpr, loss: str) -> SymbolicProof:
 
     from ufm_sym.symbolic.normal_form import matrix_equal, matrix_terms, trace_terms
 
+    if parsed.is_inequality:
+        return SymbolicProof(False, None, None, "an inequality: checked at the sampled points "
+                                                "only (no symbolic proof is attempted)")
     try:
         lhs = _to_sympy(parsed.text, parsed.lhs)
         rhs = _to_sympy(parsed.text, parsed.rhs) if parsed.rhs is not None else sp.S.Zero

@@ -40,6 +40,25 @@ class CheckReport:
     settings: tuple[str, ...]
     seconds: float = 0.0
     seed: int = 0
+    relation: str | None = None
+    tolerance_rule: str | None = None
+
+    @property
+    def is_inequality(self) -> bool:
+        return self.relation in ("<=", "<", ">=", ">")
+
+    @property
+    def rule(self) -> str:
+        if self.tolerance_rule is not None:
+            base = f"relative to max(1, largest top-level term); tolerance = the margin of " \
+                   f"classify: {self.tolerance_rule}"
+        else:
+            base = "relative to max(1, largest top-level term); tolerance 10^-(dps - 10)"
+        if self.relation in ("<", ">"):
+            return f"strict: the excess of lhs over rhs must be below -tolerance ({base})"
+        if self.is_inequality:
+            return f"the excess of lhs over rhs must be at most the tolerance ({base})"
+        return f"||lhs - rhs|| at most the tolerance ({base})"
 
     @property
     def holds(self) -> bool:
@@ -62,8 +81,8 @@ class CheckReport:
             "expression": self.expression, "loss": self.loss, "at": self.at,
             "dps": self.dps, "seed": self.seed, "backend": "mpmath",
             "tolerance": mpmath.nstr(self.tolerance, 3),
-            "tolerance_rule": "relative residual ||lhs - rhs|| / max(1, largest top-level "
-                              "term) <= 10^-(dps - 10)",
+            "relation": self.relation or "== 0",
+            "tolerance_rule": self.rule,
             "holds": self.holds, "points": len(self.points), "settings": list(self.settings),
             "worst": _point_json(w),
             "failures": [_point_json(p) for p in self.failures],
@@ -78,13 +97,19 @@ class CheckReport:
         w = self.worst
         n, bad = len(self.points), len(self.failures)
         verdict = f"holds at all {n} points" if not bad else f"FAILS at {bad} of {n} points"
+        where = "at the given point" if self.at == "point" else f"at {self.at} points"
+        if self.is_inequality:
+            worst = (f"smallest slack {mpmath.nstr(-w.relative, 3)} (relative; rhs - lhs for "
+                     f"<, <=, lhs - rhs for >, >=) at {w.setting}, {w.family}")
+        else:
+            worst = (f"largest relative residual {mpmath.nstr(w.relative, 3)} "
+                     f"({w.digits:.1f} digits) at {w.setting}, {w.family}")
         lines = [
-            f"check: {self.expression}   ({self.loss.upper()}, at {self.at} points, "
-            f"dps {self.dps})",
+            f"check: {self.expression}   ({self.loss.upper()}, {where}, dps {self.dps})",
             f"{verdict} in {len(self.settings)} settings; tolerance "
-            f"{mpmath.nstr(self.tolerance, 3)} (relative)",
-            f"largest relative residual {mpmath.nstr(w.relative, 3)} ({w.digits:.1f} digits) "
-            f"at {w.setting}, {w.family}",
+            f"{mpmath.nstr(self.tolerance, 3)} (relative"
+            + (", strict: slack must exceed it" if self.relation in ("<", ">") else "") + ")",
+            worst,
             self.symbolic.note,
         ]
         return "\n".join(lines) + "\n"

@@ -15,7 +15,6 @@ import subprocess
 import mpmath
 import pytest
 
-from ufm_sym.cli import main
 from ufm_sym.check import (
     check_identity,
     check_settings,
@@ -24,6 +23,7 @@ from ufm_sym.check import (
     parse_expression,
     prove_symbolically,
 )
+from ufm_sym.cli import main
 from ufm_sym.highprec.evaluate import to_mp_point
 from ufm_sym.model import Problem, UFMInputError
 

@@ -95,7 +95,7 @@ def parse_expression(text: str) -> ParsedExpr:
     >>> parse_expression("W.T @ G @ W")
     Traceback (most recent call last):
     ...
-    ufm_sym.model.UFMInputError: EXPR: shape mismatch in 'W.T @ G @ W': K x N @ K x K
+    ufm_sym.model.UFMInputError: EXPR: shape mismatch in 'W.T @ G @ W': d x N @ K x d
     """
     if not isinstance(text, str):
         raise _err(f"{text!r} is not a string")

@@ -60,7 +60,7 @@ holds at every critical point.
 
 >>> e = parse_expression("lambda_W*W.T@W == lambda_H*H@H.T")
 >>> e.is_equation, e.lhs_shape, e.rhs_shape
-(True, ('K', 'K'), ('K', 'K'))
+(True, ('d', 'd'), ('d', 'd'))
 >>> prove_symbolically(e, "ce").combination
 'W.T*grad_W - grad_H*H.T'
 >>> parse_expression("W.__class__")

@@ -37,7 +37,7 @@ TOL = Tolerances()
 
 # ------------------------------------------------------------------ closed forms
 @pytest.mark.parametrize("loss,d,lw,lh,lb,value", [
-    # references-math.md Section 6 (K = 4, n = 3), 12 digits
+    # the closed forms of docs/math.md §3-4 at K = 4, n = 3, 12 digits
     ("mse", 6, "5e-3", "5e-3", "0", 0.025530762114),
     ("mse", 6, "1e-2", "2e-3", "0", 0.022877900077),
     ("mse", 6, "5e-3", "5e-3", "1e-2", 0.026768385876),

@@ -10,7 +10,7 @@ Families (``kind``):
   L-BFGS and Newton inside it; a critical point of the full ``f``, checked):
   ``rank`` (only ``r < K - 1`` columns of ``W`` / rows of ``H``), ``merged`` (two or more
   classes share classifier, features and bias), ``dead`` (one class has ``w = h = 0``);
-* MSE saddles: ``subspace`` (references-math Section 4.6): ``W H = (1 - K q) Pi_S Ytilde``
+* MSE saddles: ``subspace`` (docs/math.md §4): ``W H = (1 - K q) Pi_S Ytilde``
   for a random ``s``-dimensional ``S`` of ``1_K^perp``, ``s < K - 1`` (plus, in regime C,
   optionally the mean direction), balanced factorisation.
 

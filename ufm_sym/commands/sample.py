@@ -32,8 +32,8 @@ def register(subparsers: Any) -> None:
             "Sample critical points (global minimizers, the origin, saddle families) in "
             "float64 and validate each: gradient norm, Lemma 3.1 residuals, the spectral "
             "criterion, the escape direction (3.10)/(4.36) and its curvature, the smallest "
-            "Hessian eigenvalue, escape to the global value, NC1-NC3 and the bias residual.  Exit 1 if a "
-            "validation fails."
+            "Hessian eigenvalue, escape to the global value, NC1-NC3 and the bias residual.  "
+            "Exit 1 if a validation fails."
         ),
     )
     add_problem_arguments(p)

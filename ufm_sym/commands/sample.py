@@ -3,7 +3,12 @@
     ufm-sym sample --loss ce|mse --K K --n n [--d d] [--lambda-W X] [--lambda-H X]
                    [--lambda-b X] [--count M] [--kinds global,origin,saddle] [--seed S]
                    [--backend numpy|torch|cupy] [--device cpu|cuda|auto] [--json]
-                   [--plots DIR]
+                   [--plots DIR] [--no-escape] [--escape-rounds R] [--escape-seconds S]
+
+The escape-to-global descent at saddles is bounded (``--escape-rounds``, default 3;
+``--escape-seconds`` per sample, default 60; :class:`~ufm_sym.numeric.sampling.EscapeLimits`),
+the bounds are printed under the table, and a descent stopped by one is marked ``+`` and
+reported, not failed.  The progress bar (on a terminal) names each stage of each sample.
 
 Exit 0 if every validation of every sample holds, 1 if one fails, 2 on bad input.
 A table goes to stdout (or, with ``--json``, one JSON object: package version, seed,

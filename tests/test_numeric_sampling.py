@@ -308,9 +308,9 @@ def test_escape_time_bound_stops_the_descent():
     assert out["stopped"] == "time" and out["first_drop"] < 0   # the step is still measured
 
 
-@pytest.mark.parametrize("kw,msg", [({"rounds": 0}, "--escape-rounds: 0"),
-                                    ({"seconds": 0.0}, "--escape-seconds: 0.0"),
-                                    ({"seconds": float("nan")}, "--escape-seconds: nan"),
+@pytest.mark.parametrize("kw,msg", [({"rounds": 0}, "escape rounds: 0"),
+                                    ({"seconds": 0.0}, "escape seconds: 0.0"),
+                                    ({"seconds": float("nan")}, "escape seconds: nan"),
                                     ({"noise": -1.0}, "noise: -1.0")])
 def test_escape_limits_reject_bad_values(kw, msg):
     from ufm_sym.numeric.sampling import EscapeLimits

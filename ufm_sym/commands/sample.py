@@ -94,7 +94,11 @@ def escape_limits_from_args(args: argparse.Namespace) -> Any:
         seconds = float(str(args.escape_seconds))
     except ValueError:
         raise UFMInputError(f"--escape-seconds: {args.escape_seconds!r} is not a number") from None
-    return EscapeLimits(rounds=rounds, seconds=seconds)
+    try:
+        return EscapeLimits(rounds=rounds, seconds=seconds)
+    except UFMInputError as exc:  # in the command line's words
+        raise UFMInputError(str(exc).replace("escape rounds:", "--escape-rounds:")
+                            .replace("escape seconds:", "--escape-seconds:")) from None
 
 
 def add_backend_arguments(p: argparse.ArgumentParser) -> None:

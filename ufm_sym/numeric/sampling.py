@@ -271,9 +271,9 @@ class EscapeLimits:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.rounds, int) and self.rounds >= 1):
-            raise UFMInputError(f"--escape-rounds: {self.rounds} must be an integer >= 1")
+            raise UFMInputError(f"escape rounds: {self.rounds} must be an integer >= 1")
         if not (math.isfinite(self.seconds) and self.seconds > 0):
-            raise UFMInputError(f"--escape-seconds: {self.seconds} must be a number > 0")
+            raise UFMInputError(f"escape seconds: {self.seconds} must be a number > 0")
         if not (math.isfinite(self.noise) and self.noise >= 0):
             raise UFMInputError(f"escape noise: {self.noise} must be >= 0")
 

@@ -13,6 +13,13 @@
    matrix-free Lanczos (two full-size vectors), in a child process that loads the point
    from disk, so that its peak RSS is that of the solve alone.
 4. Peak RSS of that child vs the size of (W, H, b) plus one direction (target <= 3x).
+5. The closed-form HVP at K = d = 100, n = 100 from the point (logits, softmax, then the
+   product) against its own floor: seven ``K x d x N`` products plus one ``exp`` over the
+   ``K x N`` logits, timed alone in the same process (target <= 1.5x).
+6. ``ufm-sym sample --loss ce --K 100 --n 3 --count 1`` (the default lambdas, where the
+   origin is the global minimizer) and the same with ``lambda_W = lambda_H = 0.001``
+   (an origin saddle and a rank saddle, each escaped), wall-clock and CPU seconds of the
+   whole command in a child process (target <= 60 s on 2 cores).
 
 Timings on a shared machine vary; each is the median of several repeats.  Every part runs
 in its own process; ``--threads N`` fixes the BLAS / OpenMP / torch thread count (on a
@@ -159,6 +166,64 @@ def bench_throughput(K: int, d: int, n: int, repeats: int, backend: str = "numpy
     return out
 
 
+# ------------------------------------------------------------------ 5. HVP vs its floor
+def bench_hvp_floor(K: int, d: int, n: int, repeats: int) -> dict:
+    """The CE HVP from the point (state + product) over seven bare products and one exp."""
+    out: dict = {"K": K, "d": d, "n": n}
+    N = K * n
+    rng = np.random.default_rng(0)
+    p = Problem("ce", K=K, n=n, d=d, lambda_W="5e-3", lambda_H="5e-3", lambda_b="1e-3")
+    spec = Spec.from_problem(p)
+    x = _random_point(K, d, n)
+    v = _random_point(K, d, n, seed=1)
+    A, B, C = x[0], x[1], rng.standard_normal((K, N))
+
+    def floor() -> None:  # R = W H, D (2), M H^T, G dH^T, W^T M, dW^T G; exp(R)
+        R = A @ B
+        A @ B, A @ B, C @ B.T, C @ B.T, A.T @ C, A.T @ C  # noqa: B018
+        np.exp(R)
+
+    def hvp_from_point() -> None:
+        hvp_state(point_state(spec, *x), *v)
+
+    st = point_state(spec, *x)
+    ratios, t_floor, t_hvp, t_state = [], [], [], []
+    for _ in range(3):  # interleaved, so that a change of load hits both
+        tf = _median_time(floor, repeats)
+        th = _median_time(hvp_from_point, repeats)
+        t_state.append(_median_time(lambda: hvp_state(st, *v), repeats))
+        t_floor.append(tf)
+        t_hvp.append(th)
+        ratios.append(th / tf)
+    out.update(floor_ms=1e3 * statistics.median(t_floor),
+               hvp_from_point_ms=1e3 * statistics.median(t_hvp),
+               hvp_at_state_ms=1e3 * statistics.median(t_state),
+               ratio=statistics.median(ratios), ratios=ratios)
+    return out
+
+
+# ------------------------------------------------------------------ 6. sample command
+def bench_sample(repeats: int) -> dict:
+    out: dict = {"runs": []}
+    for extra in ([], ["--lambda-W", "0.001", "--lambda-H", "0.001"]):
+        cmd = [sys.executable, "-m", "ufm_sym.cli", "sample", "--loss", "ce", "--K", "100",
+               "--n", "3", "--count", "1", "--json"] + extra
+        t = time.perf_counter()
+        r0 = os.times()
+        res = subprocess.run(cmd, capture_output=True, text=True, cwd=str(ROOT), check=False)
+        r1 = os.times()
+        wall = time.perf_counter() - t
+        run: dict = {"args": " ".join(c for c in cmd[3:] if c != "--json"), "seconds": wall,
+                     "cpu_seconds": (r1.children_user - r0.children_user)
+                     + (r1.children_system - r0.children_system), "exit": res.returncode}
+        if res.returncode in (0, 1):
+            js = json.loads(res.stdout)
+            run["samples"] = [(x["kind"], x["passed"], x["numbers"].get("escape_rounds"),
+                               x["numbers"].get("escape_stopped")) for x in js["samples"]]
+        out["runs"].append(run)
+    return out
+
+
 # ------------------------------------------------------------------ 3./4. eigenvalue
 CHILD = r"""
 import json, sys, time
@@ -272,6 +337,10 @@ def _run_part(name: str, quick: bool, repeats: int) -> dict:
                                           backend="torch")]}
     if name == "eigen":
         return bench_eigen(60 if quick else 1000, 10, tol=1e-8, maxiter=60)
+    if name == "hvp-floor":
+        return bench_hvp_floor(*ag, repeats=repeats)
+    if name == "sample":
+        return bench_sample(repeats)
     raise SystemExit(f"unknown part {name!r}")
 
 
@@ -282,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None,
                     help="BLAS/OpenMP/torch threads in every part (default: the libraries' own)")
+    ap.add_argument("--only", default=None, metavar="PARTS",
+                    help="comma-separated parts: autograd, hvp-numpy, throughput-numpy, "
+                         "throughput-torch, eigen, hvp-floor, sample")
     ap.add_argument("--part", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.part:
@@ -298,9 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"machine": {"cpus": os.cpu_count(), "numpy": np.__version__,
                                 "threads": a.threads or "library default",
                                 "loadavg_start": os.getloadavg()}}
-    for name in ("autograd", "hvp-numpy", "throughput-numpy", "throughput-torch", "eigen"):
+    parts = ("autograd", "hvp-numpy", "throughput-numpy", "throughput-torch", "eigen",
+             "hvp-floor", "sample")
+    for name in (a.only.split(",") if a.only else parts):
         report[name] = _part(name, a.quick, a.repeats, a.threads)
-    ag, hn = report["autograd"], report["hvp-numpy"]
+    ag, hn = report.get("autograd", {}), report.get("hvp-numpy", {})
     for loss in ("ce", "mse"):
         if loss in ag and loss in hn:
             ag[loss]["closed_form_numpy_ms"] = hn[loss]["closed_form_numpy_ms"]
@@ -319,45 +393,62 @@ def _print(r: dict) -> None:
     m = r["machine"]
     print(f"machine: {m['cpus']} CPUs, threads {m['threads']}, numpy {m['numpy']}, load average "
           f"{m['loadavg_start'][0]:.2f} -> {m['loadavg_end'][0]:.2f}")
-    ag = r["autograd"]
-    if "skipped" in ag or "error" in ag:
+    ag = r.get("autograd")
+    if ag is None:
+        pass
+    elif "skipped" in ag or "error" in ag:
         print(f"1. closed-form HVP vs autograd: skipped ({ag.get('skipped', ag.get('error'))})")
     else:
         print(f"1. closed-form HVP vs torch autograd double backward, CPU, K={ag['K']}, "
               f"d={ag['d']}, n={ag['n']} (target >= 3x)")
         for loss in ("ce", "mse"):
             x = ag[loss]
+            numpy_ms = x.get("closed_form_numpy_ms", float("nan"))
             print(f"   {loss}: closed form {x['closed_form_torch_ms']:.2f} ms (torch), "
-                  f"{x['closed_form_numpy_ms']:.2f} ms (numpy); autograd "
+                  f"{numpy_ms:.2f} ms (numpy); autograd "
                   f"{x['autograd_double_backward_ms']:.2f} ms (graph kept), "
                   f"{x['autograd_with_forward_ms']:.2f} ms (with forward) -> speedup "
-                  f"{x['speedup_torch']:.2f}x torch / {x['speedup_numpy']:.2f}x numpy "
-                  f"({x['speedup_vs_full_autograd_torch']:.2f}x vs autograd with forward); "
-                  f"max |diff| {x['max_abs_difference']:.1e}")
-    print("2. HVP throughput as a fraction of the matmul rate (target >= 50%)")
-    for t in (r["throughput-numpy"].get("runs", []) + r["throughput-torch"].get("runs", [])):
+                  f"{x['speedup_torch']:.2f}x torch / {x.get('speedup_numpy', float('nan')):.2f}x"
+                  f" numpy ({x['speedup_vs_full_autograd_torch']:.2f}x vs autograd with forward);"
+                  f" max |diff| {x['max_abs_difference']:.1e}")
+    if "throughput-numpy" in r:
+        print("2. HVP throughput as a fraction of the matmul rate (target >= 50%)")
+    for t in (r.get("throughput-numpy", {}).get("runs", [])
+              + r.get("throughput-torch", {}).get("runs", [])):
         print(f"   {t['backend']} K={t['K']} d={t['d']} n={t['n']}: matmul "
               f"{t['matmul_gflops']:.1f} GFLOP/s; " + "; ".join(
                   f"{loss} HVP {t[loss]['hvp_ms']:.1f} ms = {t[loss]['hvp_gflops']:.1f} GFLOP/s "
                   f"= {100 * t[loss]['fraction_of_matmul_rate']:.0f}%" for loss in ("ce", "mse")))
-    e = r["eigen"]
-    if "error" in e:
+    e = r.get("eigen")
+    if e is not None and "error" in e:
         print(f"3./4. eigenvalue: error {e['error']}")
-        return
-    print(f"3./4. smallest Hessian eigenvalue, K=d={e['K']}, n={e['n']}, Lanczos, CPU "
-          f"(target < 30 s; peak RSS <= 3x (W, H, b) + one direction)")
-    for name in ("mse_subspace_saddle", "ce_global_minimizer"):
-        x = e.get(name, {})
-        if "error" in x:
-            print(f"   {name}: error {x['error']}")
-            continue
-        print(f"   {name}: {x['seconds']:.1f} s, {x['iterations']} iterations, value "
-              f"{x['value']:.6g} (expected {x['expected_value']:.6g}), margin "
-              f"{x['margin']:.1e}, converged {x['converged']}; peak RSS {x['peak_rss_mb']:.0f} MB"
-              f" (imports {x['rss_after_imports_mb']:.0f} MB) = "
-              f"{x['peak_rss_over_point_plus_direction']:.2f}x of (W,H,b)+direction "
-              f"({x['point_plus_direction_mb']:.0f} MB); solve alone "
-              f"{x['solve_rss_increase_over_point_plus_direction']:.2f}x")
+    elif e is not None:
+        print(f"3./4. smallest Hessian eigenvalue, K=d={e['K']}, n={e['n']}, Lanczos, CPU "
+              f"(target < 30 s; peak RSS <= 3x (W, H, b) + one direction)")
+        for name in ("mse_subspace_saddle", "ce_global_minimizer"):
+            x = e.get(name, {})
+            if "error" in x:
+                print(f"   {name}: error {x['error']}")
+                continue
+            print(f"   {name}: {x['seconds']:.1f} s, {x['iterations']} iterations, value "
+                  f"{x['value']:.6g} (expected {x['expected_value']:.6g}), margin "
+                  f"{x['margin']:.1e}, converged {x['converged']}; peak RSS "
+                  f"{x['peak_rss_mb']:.0f} MB (imports {x['rss_after_imports_mb']:.0f} MB) = "
+                  f"{x['peak_rss_over_point_plus_direction']:.2f}x of (W,H,b)+direction "
+                  f"({x['point_plus_direction_mb']:.0f} MB); solve alone "
+                  f"{x['solve_rss_increase_over_point_plus_direction']:.2f}x")
+    h = r.get("hvp-floor")
+    if h is not None and "error" not in h:
+        print(f"5. CE HVP from the point vs seven K x d x N products + one exp, K={h['K']}, "
+              f"d={h['d']}, n={h['n']} (target <= 1.5x): HVP {h['hvp_from_point_ms']:.1f} ms "
+              f"(at a kept state {h['hvp_at_state_ms']:.1f} ms), floor {h['floor_ms']:.1f} ms "
+              f"-> {h['ratio']:.2f}x (runs: " + ", ".join(f"{x:.2f}" for x in h["ratios"]) + ")")
+    sm = r.get("sample")
+    if sm is not None and "error" not in sm:
+        print("6. ufm-sym sample, K=100, n=3, count 1 (target <= 60 s)")
+        for run in sm["runs"]:
+            print(f"   {run['args']}: {run['seconds']:.1f} s wall, {run['cpu_seconds']:.1f} s "
+                  f"CPU, exit {run['exit']}; samples {run.get('samples')}")
     print(f"total {r['seconds']:.0f} s")
 
 

@@ -436,7 +436,7 @@ REF12_SETTINGS = (
 
 
 def ref12_residual(p: Problem, x: Any) -> Any:
-    """The closed form of [12] (references-math 3.2) at a minimizer found without it:
+    """The closed form of [12] (docs/math.md §4) at a minimizer found without it:
     W W^T = s (gamma_c P_K + gamma_m 1 1^T), W H = gamma_c Ytilde + gamma_m 1 1_N^T,
     b = beta 1_K, h_ki = sqrt(lW/(lH n)) w^k, and f = f*."""
     from ufm_sym.closed_form import global_value, mse_gammas

@@ -1,4 +1,4 @@
-"""``ufm-sym check`` and :mod:`ufm_sym.expr_check`.
+"""``ufm-sym check`` and :mod:`ufm_sym.check`.
 
 Identities that hold (and are proved symbolically), ones that do not (a flipped sign,
 a wrong constant, an identity true only at global minimizers checked at saddles),
@@ -15,8 +15,7 @@ import subprocess
 import mpmath
 import pytest
 
-from ufm_sym.cli import main
-from ufm_sym.expr_check import (
+from ufm_sym.check import (
     check_identity,
     check_settings,
     environment,
@@ -24,6 +23,7 @@ from ufm_sym.expr_check import (
     parse_expression,
     prove_symbolically,
 )
+from ufm_sym.cli import main
 from ufm_sym.highprec.evaluate import to_mp_point
 from ufm_sym.model import Problem, UFMInputError
 
@@ -143,15 +143,24 @@ def test_settings() -> None:
     ("'os'", "string constant 'os' is not allowed"),
     ("open", "unknown name 'open'"),
     ("__builtins__", "dunder name '__builtins__'"),
-    ("W < H", "only one '==' is allowed"),
-    ("W == H == W", "only one '==' is allowed"),
+    ("W < H", "'<' compares scalars, got K x d < d x N"),
+    ("W == H == W", "one relation (==, <=, <, >=, >) is allowed"),
+    ("lambda_W <= lambda_H <= 1", "one relation (==, <=, <, >=, >) is allowed"),
+    ("W != W", "one relation (==, <=, <, >=, >) is allowed"),
     ("W // 2", "operator '//'"),
-    ("G @ W", "shape mismatch in 'G @ W': K x N @ K x K"),
+    ("G @ W", "shape mismatch in 'G @ W': K x N @ K x d"),
+    ("W @ W", "shape mismatch in 'W @ W': K x d @ K x d"),
     ("W.T @ G == W", "the two sides have different shapes"),
     ("W * H", "'*' multiplies by scalars only"),
     ("W ** 2", "'**' needs scalars"),
     ("trace(G)", "trace needs a square matrix"),
-    ("norm(W, 2)", "norm takes exactly one argument"),
+    ("norm(W, 3)", "norm(X, p) takes p = 2 (spectral)"),
+    ("norm(W, 2, 2)", "norm takes one or two arguments"),
+    ("sigma_max(W, 2)", "sigma_max takes exactly one argument"),
+    ("eigmin(W @ H)", "eigmin needs a square (symmetric) matrix, got K x N"),
+    ("eigmax(lambda_W)", "eigmax needs a square (symmetric) matrix, got scalar"),
+    ("sigma_min(K)", "sigma_min needs a matrix, got a scalar"),
+    ("eigmin(H@H.T@W.T@W) >= 0", "'eigmin(H@H.T@W.T@W)' is not symmetric"),
     ("W +", "invalid syntax"),
     ("", "empty expression"),
     ("1/lambda_b", "division by zero in '1/lambda_b'"),
@@ -203,3 +212,86 @@ def test_doctests(module: str) -> None:
     res = doctest.testmod(importlib.import_module(module),
                           optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0
+
+
+# ------------------------------------------------------- inequalities, norms, a point
+DATA = __import__("pathlib").Path(__file__).resolve().parent / "data"
+
+
+def test_spectral_criterion_as_an_inequality(capsys: pytest.CaptureFixture[str]) -> None:
+    """||grad g||_2 <= sqrt(lW lH) holds at global minimizers (with equality for CE: the
+    non-strict relation accepts it within the tolerance) and fails at saddles, naming the
+    worst point; the strict and the flipped relations fail at global minimizers."""
+    crit = "norm(G, 2) <= sqrt(lambda_W*lambda_H)"
+    rc, out, err = run_cli(capsys, crit, *CE_ARGS, "--at", "global")
+    assert rc == 0 and "holds at all" in out
+    rc, out, err = run_cli(capsys, crit, *CE_ARGS, "--at", "saddle")
+    assert rc == 1 and "FAILS" in out and "worst at CE K=3" in err and "excess" in err
+    for wrong in ("norm(G, 2) < sqrt(lambda_W*lambda_H)", "norm(G, 2) > sqrt(lambda_W*lambda_H)"):
+        assert run_cli(capsys, wrong, *CE_ARGS, "--at", "global")[0] == 1
+
+
+@pytest.mark.parametrize("expr, holds", [
+    ("norm(W, 2) <= norm(W)", True),
+    ("norm(W) <= norm(W, 2)", False),                  # Frobenius > spectral at rank >= 2
+    ("sigma_max(W) == norm(W, 2)", True),
+    ("eigmax(W.T@W) == sigma_max(W)**2", True),
+    ("eigmin(W.T@W) == sigma_min(W)**2", True),
+    ("eigmin(W.T@W) == sigma_max(W)**2", False),
+    ("sigma_min(W) <= sigma_max(W)", True),
+])
+def test_matrix_functionals_at_random_points(capsys: pytest.CaptureFixture[str], expr: str,
+                                             holds: bool) -> None:
+    rc, _, _ = run_cli(capsys, expr, *MSE_ARGS, "--at", "random")
+    assert rc == (0 if holds else 1)
+
+
+def test_fixed_lambdas_and_d(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run_cli(capsys, "lambda_b == 0", "--loss", "ce", "--lambda-b", "0",
+                         "--at", "random", "--json")
+    data = json.loads(out)
+    assert rc == 0 and data["settings"] and all("lb=0" in s for s in data["settings"])
+    rc, out, _ = run_cli(capsys, "d == K + 1", "--loss", "mse", "--K", "3", "--n", "1",
+                         "--d", "4", "--lambda-W", "1/50", "--at", "random", "--json")
+    data = json.loads(out)
+    assert rc == 0 and all("lW=1/50" in s for s in data["settings"])
+    assert run_cli(capsys, "d == K", "--loss", "mse", "--K", "3", "--n", "1", "--d", "4",
+                   "--at", "random")[0] == 1
+
+
+def test_at_the_users_point_with_the_margin_of_classify(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ufm_sym.landscape import classify
+    from ufm_sym.pointio import load_point
+
+    path = str(DATA / "ce_saddle.json")
+    rc, out, _ = run_cli(capsys, "lambda_W*W.T@W == lambda_H*H@H.T", "--point", path, "--json")
+    data = json.loads(out)
+    pf = load_point(path)
+    c = classify(pf.problem, (pf.W, pf.H, pf.b), input_digits=pf.input_digits)
+    assert rc == 0 and data["points"] == 1 and data["at"] == "point"
+    assert data["tolerance"] == mpmath.nstr(c.precision.margin, 3)
+    rc, _, err = run_cli(capsys, "norm(G, 2) <= sqrt(lambda_W*lambda_H)", "--point", path)
+    assert rc == 1 and "ce_saddle.json" in err          # a saddle violates the criterion
+    # the point's own file fixes the problem
+    rc, _, err = run_cli(capsys, "K == 3", "--point", path, "--K", "3")
+    assert rc == 2 and "--point: the point's file fixes the problem; drop --K" in err
+    rc, _, err = run_cli(capsys, "K == 3", "--point", path, "--loss", "mse")
+    assert rc == 2 and "is a ce point" in err
+
+
+def test_check_identity_at_a_float_point_uses_its_digits() -> None:
+    """A float64 point is judged at the digits it carries (as in POINT.json), so a
+    balance residual of 1e-17 holds; the same point read as exact would fail."""
+    import numpy as np
+
+    from ufm_sym.numeric import closed_form_global_minimizer
+
+    p = Problem("ce", K=3, n=2, lambda_W="0.01", lambda_H="0.01", lambda_b="0.01")
+    x = closed_form_global_minimizer(p)
+    r = check_identity("lambda_W*W.T@W == lambda_H*H@H.T", point=(p, x))
+    assert r.holds and r.tolerance > mpmath.mpf("1e-16")
+    exact = [[[mpmath.mpf(float(v)) for v in row] for row in np.atleast_2d(a)] for a in x[:2]]
+    r2 = check_identity("lambda_W*W.T@W == lambda_H*H@H.T",
+                        point=(p, (exact[0], exact[1], [mpmath.mpf(float(v)) for v in x[2]])))
+    assert not r2.holds

@@ -1,5 +1,5 @@
 """ufm_sym.closed_form: the closed-form global minimizers of [13] (CE) and [12] (MSE),
-references-math §3, in every regime: exactly critical (gradient < 1e-45 at 50 dps), the
+docs/math.md §3 and §4, in every regime: exactly critical (gradient < 1e-45 at 50 dps), the
 value equals global_value, the spectral criterion ||grad g|| <= sqrt(lW lH) holds (with
 equality at nonzero minimizers), and float64 L-BFGS finds the same value.  A wrong
 closed form is caught by the gradient check."""
@@ -105,7 +105,8 @@ def test_neural_collapse_structure(case):
 
 
 def test_ce_norm_and_value_formulas_match_references():
-    """Numbers from references-math §6 (CE table, K = 4, n = 3)."""
+    """Values of the closed form of docs/math.md §3 at K = 4, n = 3 (each also reached by
+    L-BFGS from random starts when the table was made)."""
     p = CASES[0][1]
     assert mpmath.nstr(ce_row_norm_squared(p, dps=30), 11) == "6.1349503717"
     assert mpmath.nstr(global_value(p, dps=30), 12) == "0.149023231546"

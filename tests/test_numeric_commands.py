@@ -131,10 +131,12 @@ def _grid(tmp_path: Path, text: str = GRID) -> Path:
 def test_sweep_cache_and_csv(tmp_path, capsys):
     g = _grid(tmp_path)
     cache = tmp_path / "cache"
-    assert main(["sweep", str(g), "--cache", str(cache), "--json"]) == 0
+    assert main(["sweep", str(g), "--cache", str(cache), "--json", "--csv",
+                 str(tmp_path / "s.csv")]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["passed"] and first["computed"] == 4 and first["cached"] == 0
-    rows = (tmp_path / "grid.csv").read_text().splitlines()
+    assert not (tmp_path / "grid.csv").exists()        # no CSV unless --csv asks
+    rows = (tmp_path / "s.csv").read_text().splitlines()
     assert rows[0].startswith("loss,K,n,d,") and len(rows) == 5
     # a re-run computes nothing; a new cell computes only itself
     assert main(["sweep", str(g), "--cache", str(cache), "--json"]) == 0
@@ -224,3 +226,20 @@ def test_doctests(name):
     mod = importlib.import_module(name)
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted >= 1
+
+
+def test_example_grid_is_the_documented_format(capsys):
+    """examples/grid.toml is the format that --help prints, and it loads: 2 x 2 x 2 grid
+    cells plus one extra cell with its own seed."""
+    import textwrap
+
+    from ufm_sym.commands.sweep import GRID_FORMAT, expand_cells, load_grid
+
+    root = Path(__file__).resolve().parents[1]
+    example = (root / "examples" / "grid.toml").read_text()
+    assert textwrap.dedent(GRID_FORMAT) in example
+    cells = expand_cells(load_grid(root / "examples" / "grid.toml"))
+    assert len(cells) == 9 and cells[-1]["seed"] == 42
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert "[grid]" in capsys.readouterr().out

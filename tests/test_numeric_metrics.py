@@ -1,4 +1,5 @@
-"""Neural-collapse metrics NC1-NC4 (references-math.md Section 5), both code variants."""
+"""Neural-collapse metrics NC1-NC3 and the bias residual (docs/math.md §6), both code
+variants."""
 
 from __future__ import annotations
 
@@ -24,23 +25,24 @@ def test_nc1_nc2_nc3_vanish_at_closed_form_minimizers(loss, lb, variant):
     assert m["NC1"] <= NC_TOL and m["NC2"] <= NC_TOL and m["NC3"] <= NC_TOL
 
 
-def test_nc4_values():
-    """NC4 = ||W h_G + b||: 0 for CE with lambda_b > 0, sqrt(K)|b*| for CE with
-    lambda_b = 0, sqrt(K)/(K (1 + lambda_b)) for MSE (Section 5.2)."""
+def test_bias_residual_values():
+    """bias_residual = ||W h_G + b||: 0 for CE with lambda_b > 0, sqrt(K)|b*| for CE with
+    lambda_b = 0 (a constant bias shift decides as b does: not NC4 of Papyan et al.),
+    sqrt(K)/(K (1 + lambda_b)) for MSE (docs/math.md §6)."""
     p = Problem("ce", K=4, n=3, lambda_W="5e-3", lambda_H="5e-3", lambda_b="5e-3")
-    assert nc_metrics(p, closed_form_global_minimizer(p))["NC4"] <= NC_TOL
+    assert nc_metrics(p, closed_form_global_minimizer(p))["bias_residual"] <= NC_TOL
     p0 = Problem("ce", K=4, n=3, lambda_W="5e-3", lambda_H="5e-3", lambda_b=0)
     m = nc_metrics(p0, closed_form_global_minimizer(p0, bias_shift=0.3))
-    assert m["NC4"] == pytest.approx(2 * 0.3, abs=1e-12)
+    assert m["bias_residual"] == pytest.approx(2 * 0.3, abs=1e-12)
     for lb in (0.0, 0.01):
         pm = Problem("mse", K=4, n=3, lambda_W="5e-3", lambda_H="5e-3", lambda_b=lb)
         m = nc_metrics(pm, closed_form_global_minimizer(pm))
-        assert m["NC4"] == pytest.approx(math.sqrt(4) / (4 * (1 + lb)), abs=1e-12)
+        assert m["bias_residual"] == pytest.approx(math.sqrt(4) / (4 * (1 + lb)), abs=1e-12)
 
 
 def test_regime_c_separates_the_two_variants():
     """MSE regime C: the uncentred NC2 (CE code) is 0.353, the centred one (MSE code) 0;
-    NC3 is 0 in both (references-math Section 5.2)."""
+    NC3 is 0 in both (docs/math.md §6)."""
     p = Problem("mse", K=4, n=3, d=6, lambda_W="5e-3", lambda_H="5e-3", lambda_b="0.1")
     m = nc_metrics_both(p, closed_form_global_minimizer(p))
     assert m["NC2"] <= NC_TOL and m["NC3"] <= NC_TOL

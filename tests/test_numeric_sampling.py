@@ -37,7 +37,7 @@ TOL = Tolerances()
 
 # ------------------------------------------------------------------ closed forms
 @pytest.mark.parametrize("loss,d,lw,lh,lb,value", [
-    # references-math.md Section 6 (K = 4, n = 3), 12 digits
+    # the closed forms of docs/math.md §3-4 at K = 4, n = 3, 12 digits
     ("mse", 6, "5e-3", "5e-3", "0", 0.025530762114),
     ("mse", 6, "1e-2", "2e-3", "0", 0.022877900077),
     ("mse", 6, "5e-3", "5e-3", "1e-2", 0.026768385876),
@@ -275,3 +275,45 @@ def test_gradient_descent_from_a_random_start_reaches_the_closed_form():
     tr = gradient_descent(p, x0, iterations=3000, record_every=100)
     assert tr.values[-1] - closed_form_global_value(p) <= 1e-8
     assert all(a >= b - 1e-15 for a, b in zip(tr.values, tr.values[1:], strict=False))
+
+
+# ------------------------------------------------------------------ escape bounds
+def test_escape_is_bounded_in_rounds_and_reported_not_failed():
+    """Without the symmetry-breaking perturbation, descent from the origin stays in a
+    rank-one subspace: one round ends at a saddle, and the round bound stops the escape
+    (stated in the record, no 'escaped' check, not a failure)."""
+    from ufm_sym.numeric.sampling import EscapeLimits, escape_to_global
+
+    p = Problem("ce", K=4, n=2, lambda_W="5e-3", lambda_H="5e-3", lambda_b="0.01")
+    out = escape_to_global(p, origin_point(p), TOL,
+                           limits=EscapeLimits(rounds=1, seconds=30, noise=0.0))
+    assert out["stopped"] == "rounds" and out["rounds"] == 1
+    assert out["first_drop"] < 0
+    assert out["value"] - closed_form_global_value(p) > 1e-3   # not at the global value
+    rec = validate(p, origin_point(p), "origin", "saddle",
+                   escape_limits=EscapeLimits(rounds=1, seconds=30, noise=0.0))
+    assert rec.passed and "escaped" not in rec.checks and rec.checks["escape_descends"]
+    assert rec.numbers["escape_stopped"] == "rounds"
+    # with the perturbation one round reaches the global value
+    out = escape_to_global(p, origin_point(p), TOL, limits=EscapeLimits(rounds=1))
+    assert out["stopped"] is None
+    assert abs(out["value"] - closed_form_global_value(p)) <= TOL.escape_value
+
+
+def test_escape_time_bound_stops_the_descent():
+    from ufm_sym.numeric.sampling import EscapeLimits, escape_to_global
+
+    p = Problem("ce", K=6, n=2, lambda_W="5e-3", lambda_H="5e-3", lambda_b="0.01")
+    out = escape_to_global(p, origin_point(p), TOL, limits=EscapeLimits(seconds=1e-9))
+    assert out["stopped"] == "time" and out["first_drop"] < 0   # the step is still measured
+
+
+@pytest.mark.parametrize("kw,msg", [({"rounds": 0}, "escape rounds: 0"),
+                                    ({"seconds": 0.0}, "escape seconds: 0.0"),
+                                    ({"seconds": float("nan")}, "escape seconds: nan"),
+                                    ({"noise": -1.0}, "noise: -1.0")])
+def test_escape_limits_reject_bad_values(kw, msg):
+    from ufm_sym.numeric.sampling import EscapeLimits
+
+    with pytest.raises(UFMInputError, match=msg):
+        EscapeLimits(**kw)

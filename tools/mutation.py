@@ -527,7 +527,7 @@ RUNNER = textwrap.dedent(r'''
         if not os.path.realpath(proofs.__file__).startswith(here):
             print("proofs imported from " + proofs.__file__ + ", not the copy", file=sys.stderr)
             sys.exit(3)
-        registry = load_registry()
+        registry = load_registry(plugins=False)
     except SystemExit:
         raise
     except BaseException as exc:

@@ -482,14 +482,23 @@ class Registry:
                            list(claim.findings))
 
 
-def load_registry() -> Registry:
+#: the distribution whose entry points register the paper's own claims
+OWN_DISTRIBUTION = "ufm-sym"
+
+
+def load_registry(*, plugins: bool = True) -> Registry:
     """The registry of the paper's claims, discovered through the ``ufm_sym.proofs``
     entry points (each names a ``register(registry)`` function).  The engine never
-    imports ``proofs`` by name: the proofs register themselves."""
+    imports ``proofs`` by name: the proofs register themselves.  Other installed
+    packages may register claims the same way (``docs/extending.md``); with
+    ``plugins=False`` only ufm-sym's own entry points are loaded (the paper alone)."""
     from importlib.metadata import entry_points
 
     registry = Registry()
     eps = sorted(entry_points(group="ufm_sym.proofs"), key=lambda ep: ep.name)
+    if not plugins:
+        eps = [ep for ep in eps
+               if ep.dist is None or ep.dist.name.lower().replace("_", "-") == OWN_DISTRIBUTION]
     if not eps:
         raise RuntimeError(
             "no proofs are registered (entry point group 'ufm_sym.proofs' is empty): "

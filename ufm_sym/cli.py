@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -60,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return code
     except UFMInputError as exc:
         sys.stderr.write(f"ufm-sym {args.command}: error: {exc}\n")
         return 2
@@ -71,6 +74,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover - interactive
         sys.stderr.write("ufm-sym: interrupted\n")
         return 130
+    except BrokenPipeError:
+        return _broken_pipe()
+
+
+def _broken_pipe() -> int:
+    """The reader of stdout went away (``ufm-sym verify --list | head``): stop quietly,
+    as a Unix tool killed by SIGPIPE does (exit 141), with no traceback at exit either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout already closed
+        pass
+    return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,16 +1,16 @@
-"""Closed-form global minimizers and values of the UFMs (references-math §3).
+"""Closed-form global minimizers and values of the UFMs (docs/math.md §3, §4).
 
 Notation: ``q = sqrt(n lW lH)``, ``P_K = I - 11^T/K``, ``Ytilde = Y - 1 1_N^T / K``,
 ``s = sqrt(n lH / lW)``.  Every minimizer below has ``h_{k,i} = sqrt(lW/(lH n)) w^k``.
 
-**CE** ([13, Thm 3.1]; the norm is [DER] in references-math §3.1):
+**CE** ([13, Thm 3.1]; the norm derived for this tool, docs/math.md §3):
 
 - ``"ce-nonzero"`` (``K q < 1``): ``W W^T = a* K/(K-1) P_K`` with
   ``a* = (K-1)/K s log((1 - (K-1) q)/q)``, ``b* = 0`` (for ``lb = 0`` any ``c 1_K``;
   we take ``0``); ``f* = -log(1-(K-1)q) + (K-1) q log((1-(K-1)q)/q)``;
 - ``"ce-zero"`` (``K q >= 1``): ``W = H = 0``, ``b = 0``, ``f* = log K``.
 
-**MSE** ([12, Thm 3.1]; the complete closed form of references-math §3.2), with
+**MSE** ([12, Thm 3.1]; the complete closed form of docs/math.md §4), with
 ``mu = lb/(1+lb)``, ``gamma_c = (1 - K q)_+``, ``gamma_m = (1/K - q/mu)_+``
 (``0`` if ``lb = 0``)::
 

@@ -391,8 +391,8 @@ def _pyplot() -> Any:
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - depends on the environment
         raise UFMInputError(
-            "drawing the graph needs matplotlib: pip install matplotlib "
-            "(or pip install -e '.[notebooks]')") from None
+            "drawing the graph needs matplotlib, a dependency of ufm-sym: "
+            "pip install matplotlib (or reinstall: pip install -e .)") from None
     return plt
 
 

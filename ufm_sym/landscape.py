@@ -128,6 +128,10 @@ __all__ = [
     "refined_symmetric_eig",
 ]
 
+DEFAULT_DPS = 50
+#: the hint of a not-critical verdict, in the Python API's words (the command line
+#: prints it in its own: ``--refine``)
+REFINE_HINT = "; refine=True polishes it to a nearby one"
 SLACK_DIGITS = 5
 """Digits of slack between the precision of a point and its margin."""
 FLOAT_DIGITS = 15
@@ -418,19 +422,22 @@ def _as_point(problem: Problem, point: Any, dps: int) -> Point:
     return to_mp_point(problem, *point, dps=dps)
 
 
-def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
-             input_digits: int | None = None, eig_method: str = "refined",
+def classify(problem: Problem, point: Any, dps: int | None = None, refine: bool = False,
+             input_digits: int | None | str = "auto", eig_method: str = "refined",
              certify: bool = True, point_radius: Any = 0) -> Classification:
     """Classify ``point = (W, H, b)`` of ``problem`` at ``dps`` digits (module docstring).
 
     ``point``: ``mpmath`` matrices or anything :func:`~ufm_sym.highprec.evaluate.
     to_mp_point` accepts (decimal strings keep their digits, and the certificate
     encloses them exactly as written).  ``input_digits``: the significant digits the
-    point was written with (``None``: exact).  ``refine``: polish with
-    :func:`~ufm_sym.highprec.refine.refine_critical_point` first.  ``certify``: run
-    :func:`~ufm_sym.certify.critical.certify_critical_point` at a critical point
-    (``max_radius`` = the margin); ``point_radius``: the entries are known only to
-    ``+- point_radius`` (for the certificate).
+    point was written with (``None``: exact); ``"auto"`` (the default) reads them from
+    the entries as the command line reads a POINT.json (a float carries the digits of its
+    shortest round-trip text, :func:`~ufm_sym.pointio.point_digits`) when ``dps`` is not
+    given, and judges the point as exact at ``dps`` digits when it is.  ``dps`` defaults
+    to 50.  ``refine``: polish with :func:`~ufm_sym.highprec.refine.refine_critical_point`
+    first.  ``certify``: run :func:`~ufm_sym.certify.critical.certify_critical_point` at
+    a critical point (``max_radius`` = the margin); ``point_radius``: the entries are
+    known only to ``+- point_radius`` (for the certificate).
 
     >>> from ufm_sym import Problem
     >>> p = Problem(loss="mse", K=2, n=1, lambda_W="0.1", lambda_H="0.1")
@@ -443,7 +450,11 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
     ('global_min', True, 1, True)
     """
     t0 = time.perf_counter()
-    dps = check_dps(dps)
+    if input_digits == "auto":
+        from ufm_sym.pointio import point_digits
+
+        input_digits = point_digits(point) if dps is None else None
+    dps = check_dps(DEFAULT_DPS if dps is None else dps)
     if eig_method not in EIG_METHODS:
         raise UFMInputError(f"eig_method: unknown method {eig_method!r} "
                             f"(expected one of: {', '.join(EIG_METHODS)})")
@@ -475,7 +486,7 @@ def classify(problem: Problem, point: Any, dps: int = 50, refine: bool = False,
         if not problem.theorem_applies:
             notes.append(problem.theorem_note())
         if not is_critical:
-            hint = "" if refine else "; --refine (refine=True) polishes it to a nearby one"
+            hint = "" if refine else REFINE_HINT
             return Classification(
                 kind="not_critical", critical=False,
                 reason=f"||grad f|| = {mpmath.nstr(gn, 5)} > margin "

@@ -6,7 +6,8 @@ The format (DESIGN.md)::
      "lambda_W": "0.01", "lambda_H": "0.01", "lambda_b": "0.01",
      "W": [["0.1", ...], ...], "H": [[...], ...], "b": ["0", ...]}
 
-Every key but ``d`` is required and no other key is allowed.  Numbers may be decimal
+Every key but ``d`` is required and no other key is allowed; without ``d`` the feature
+dimension is read from ``W`` (its number of columns).  Numbers may be decimal
 strings (full precision), fraction strings (``"1/3"``, exact) or JSON numbers; a JSON
 number keeps the digits written in the file (it is read as text, never through a
 float).  ``H``'s columns go class by class; ``b`` is a list of ``K`` numbers (or a
@@ -44,6 +45,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import mpmath
+import numpy as np
 
 from ufm_sym.highprec.evaluate import Point, to_mp_point
 from ufm_sym.model import Problem, UFMInputError, exact_number
@@ -56,6 +58,7 @@ __all__ = [
     "load_point",
     "parse_point",
     "point_to_json",
+    "point_digits",
     "significant_digits",
 ]
 
@@ -108,6 +111,37 @@ def significant_digits(value: Any) -> int | None:
     if not dec.is_finite() or dec == 0 or dec == dec.to_integral_value():
         return None
     return len(dec.as_tuple().digits)
+
+
+def point_digits(point: Sequence[Any]) -> int | None:
+    """The input digits of a point given as arrays or nested lists, read as the command
+    line reads a POINT.json: a float carries the digits of its shortest round-trip text
+    (what ``json.dumps`` writes), a string its written digits, an integer, a fraction or a
+    zero none (``None`` when every entry is exact).
+
+    >>> import numpy as np
+    >>> point_digits((np.array([[0.1, 1/3]]), [["2"]], ["0.25"]))
+    16
+    >>> point_digits(([[1, 0]], [["1/3"]], [0])) is None
+    True
+    """
+    digits = []
+    for x in _flat(point):
+        if isinstance(x, mpmath.mpf):
+            return None          # a high-precision point: judged at dps
+        if isinstance(x, float | np.floating):
+            x = repr(float(x))
+        digits.append(significant_digits(x))
+    inexact = [t for t in digits if t is not None]
+    return max(inexact) if inexact else None
+
+
+def _flat(x: Any) -> list[Any]:
+    if hasattr(x, "tolist") and not isinstance(x, str):
+        x = x.tolist()
+    if isinstance(x, list | tuple):
+        return [e for item in x for e in _flat(item)]
+    return [x]
 
 
 def _entries(value: Any) -> list[Any]:
@@ -217,7 +251,7 @@ def parse_point(text: str | bytes, source: str = "POINT.json") -> PointFile:
         if x < 0 or (x == 0 and key != "lambda_b"):
             need = ">= 0" if key == "lambda_b" else "> 0"
             raise UFMInputError(f"{key}: {_show(val)} must be {need}")
-    problem = Problem(loss=loss, K=obj["K"], n=obj["n"], d=obj.get("d"),
+    problem = Problem(loss=loss, K=obj["K"], n=obj["n"], d=obj.get("d", _d_of(obj["W"])),
                       lambda_W=obj["lambda_W"], lambda_H=obj["lambda_H"],
                       lambda_b=obj["lambda_b"])
     W, H, b = obj["W"], obj["H"], obj["b"]
@@ -231,6 +265,18 @@ def parse_point(text: str | bytes, source: str = "POINT.json") -> PointFile:
     inexact = [t for t in digits if t is not None]
     return PointFile(problem=problem, W=W, H=H, b=b,
                      input_digits=max(inexact) if inexact else None, source=source)
+
+
+def _d_of(W: Any) -> int | None:
+    """``d`` read from ``W``'s rows when POINT.json omits it (``None``, then ``d = K``,
+    when ``W`` has no row to read it from; shapes are checked afterwards).
+
+    >>> _d_of([["1", "0", "0", "0"], ["0", "1", "0", "0"]]), _d_of([])
+    (4, None)
+    """
+    if isinstance(W, list) and W and isinstance(W[0], list) and W[0]:
+        return len(W[0])
+    return None
 
 
 def _check_nesting(name: str, val: list[Any], depth: int) -> None:

@@ -127,7 +127,7 @@ def build_snapshots(registry: Any = None, include_claims: bool = True) -> dict[s
         if registry is None:
             from ufm_sym.claims import load_registry
 
-            registry = load_registry()
+            registry = load_registry(plugins=False)  # the paper's claims only
         groups: dict[str, list[str]] = {}
         for claim in registry:
             groups.setdefault(_section_group(claim), []).append(_claim_text(claim))

@@ -73,9 +73,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_json()
         out["source"] = pf.source
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(_cli_words(json.dumps(out, indent=2)) + "\n")
     else:
         sys.stdout.write(f"{pf.source}: {result.kind}\n")
-        sys.stdout.write(result.summary())
+        sys.stdout.write(_cli_words(result.summary()))
     return 0
+
+
+def _cli_words(text: str) -> str:
+    """The hints of :func:`~ufm_sym.landscape.classify` in the command line's words."""
+    from ufm_sym.landscape import REFINE_HINT
+
+    return text.replace(REFINE_HINT.lstrip("; "), "--refine polishes it to a nearby one")

@@ -5,11 +5,11 @@ Runs ``ufm-sym sample`` over a grid of problems, in parallel with joblib process
 when used.  Each cell has an explicit seed (given in the grid, or derived from the run
 seed and the cell's problem, so adding cells never changes the others).  With
 ``--cache DIR`` every finished cell is stored as ``DIR/<key>.json`` and a re-run
-computes only the new cells.  A summary table goes to stdout and a CSV to ``--csv``
-(default: the grid's path with ``.csv``).  Exit 0 if every sample of every cell
-validates, 1 otherwise, 2 on a bad grid.
+computes only the new cells.  A summary table goes to stdout, and a CSV to ``--csv
+PATH`` when asked.  Exit 0 if every sample of every cell validates, 1 otherwise, 2 on
+a bad grid.  ``examples/grid.toml`` is a grid to start from.
 
-A grid file::
+A grid file (:data:`GRID_FORMAT`)::
 
     seed = 0                       # run seed (default 0)
     count = 1                      # samples per kind and cell (default 1)
@@ -58,12 +58,18 @@ CSV_COLUMNS = ["loss", "K", "n", "d", "lambda_W", "lambda_H", "lambda_b", "seed"
                "max_curvature_error", "max_escape_gap", "failures", "cached", "seconds"]
 
 
+#: the grid format, as ``ufm-sym sweep --help`` prints it
+GRID_FORMAT = __doc__.split("A grid file (:data:`GRID_FORMAT`)::\n", 1)[1].rstrip() + "\n"
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "sweep",
         help="run the sampler over a grid of problems (joblib or dask), with a cache",
-        description="Run 'sample' over the cells of GRID.toml; summary table and CSV. "
-                    "Exit 1 if any sample in any cell fails its validation.",
+        description="Run 'sample' over the cells of GRID.toml; a summary table, and a CSV "
+                    "with --csv.  Exit 1 if any sample in any cell fails its validation.",
+        epilog="GRID.toml (examples/grid.toml is one to start from):\n\n" + GRID_FORMAT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("grid", metavar="GRID.toml", help="the grid (see the module docstring)")
     p.add_argument("--jobs", type=int, default=1, metavar="J",
@@ -73,7 +79,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--cache", default=None, metavar="DIR",
                    help="cache directory: finished cells are reused")
     p.add_argument("--csv", default=None, metavar="PATH",
-                   help="summary CSV (default: GRID with suffix .csv)")
+                   help="also write the summary as CSV to PATH (none by default)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=run)
 
@@ -178,26 +184,30 @@ def run(args: argparse.Namespace) -> int:
     todo = [i for i, c in enumerate(cached) if not c]
     rows = [summarize(r, c) for r, c in zip(results, cached, strict=True)]  # type: ignore[arg-type]
     ok = all(r["failed"] == 0 for r in rows)
-    csv_path = Path(args.csv) if args.csv else Path(args.grid).with_suffix(".csv")
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: ("" if r[k] is None else r[k]) for k in CSV_COLUMNS})
-    try:
-        csv_path.write_text(buf.getvalue())
-    except OSError as exc:
-        raise UFMInputError(f"--csv: cannot write {str(csv_path)!r} ({exc.strerror})") from None
+    csv_path = Path(args.csv) if args.csv else None
+    if csv_path is not None:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r[k] is None else r[k]) for k in CSV_COLUMNS})
+        try:
+            csv_path.write_text(buf.getvalue())
+        except OSError as exc:
+            raise UFMInputError(f"--csv: cannot write {str(csv_path)!r} "
+                                f"({exc.strerror})") from None
     if args.json:
         out = {"command": "sweep", "version": __version__, "grid": str(args.grid),
                "backend": be.name, "device": be.device, "passed": ok, "cells": rows,
-               "computed": len(todo), "cached": len(cells) - len(todo), "csv": str(csv_path),
+               "computed": len(todo), "cached": len(cells) - len(todo),
+               "csv": None if csv_path is None else str(csv_path),
                "seconds": round(time.perf_counter() - t0, 6)}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         print(format_rows(rows))
         print(f"{len(cells)} cells ({len(todo)} computed, {len(cells) - len(todo)} from cache), "
-              f"{sum(r['failed'] for r in rows)} failed samples; CSV: {csv_path}")
+              f"{sum(r['failed'] for r in rows)} failed samples"
+              + (f"; CSV: {csv_path}" if csv_path is not None else ""))
     return 0 if ok else 1
 
 

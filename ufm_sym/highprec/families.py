@@ -21,7 +21,7 @@ below ``10^-45`` at ``dps >= 60`` (checked; a generator that cannot reach it rai
     the truncated closed-form minimizer, refined within the subspace;
   * MSE (``lb = 0``) ``"subspace-s"``: ``W H = (1 - K q) Pi_S Ytilde`` for a (seeded,
     random) ``s``-dimensional ``S`` in ``1^perp``, ``s < K - 1``, balanced
-    factorization, ``b = 1_K/K`` (references-math §4.6): exactly critical, no
+    factorization, ``b = 1_K/K`` (docs/math.md §4): exactly critical, no
     refinement.
 
 Everything is deterministic for a given ``seed``; :func:`critical_points` caches its
@@ -279,7 +279,7 @@ def mse_subspace_saddle(problem: Problem, s: int, dps: int = 60,
         pt = to_mp_point(problem, Wl, Hl, [mpmath.mpf(1) / K] * K)
         rec = _record(problem, "saddle", f"subspace-s{s}", pt,
                       f"MSE (lb = 0) critical point W H = (1 - Kq) Pi_S Ytilde, dim S = {s} "
-                      f"< K - 1 (exact, references-math 4.6)", dps, False)
+                      f"< K - 1 (exact, docs/math.md §4)", dps, False)
     return _require_critical(rec)
 
 

@@ -1,5 +1,5 @@
 """Float64 closed forms: global minimizers of [13] (CE) and [12] (MSE), and the MSE
-critical-point families (references-math.md Sections 3.1, 3.2 and 4.6).
+critical-point families (docs/math.md §3 and §4).
 
 Notation: ``q = sqrt(n lambda_W lambda_H)``, ``P_K = I - 1 1^T / K``,
 ``Ytilde = P_K kron 1_n^T``, ``mu = lambda_b / (1 + lambda_b)``.
@@ -20,7 +20,7 @@ Notation: ``q = sqrt(n lambda_W lambda_H)``, ``P_K = I - 1 1^T / K``,
 
 >>> from ufm_sym import Problem
 >>> p = Problem("mse", K=4, n=3, lambda_W="5e-3", lambda_H="5e-3", lambda_b=0)
->>> round(closed_form_global_value(p), 12)       # references-math Section 6, regime A
+>>> round(closed_form_global_value(p), 12)       # docs/math.md §4, regime A
 0.025530762114
 >>> p = Problem("ce", K=4, n=3, d=6, lambda_W="5e-3", lambda_H="5e-3", lambda_b="5e-3")
 >>> round(closed_form_global_value(p), 12)
@@ -130,7 +130,7 @@ def balanced_factorization(problem: Problem, U: np.ndarray, sigma: np.ndarray,
 
 def mse_critical_point(problem: Problem, S: np.ndarray | None, mean: bool = False,
                        rotation: np.ndarray | None = None) -> Point:
-    """A critical point of the MSE UFM (references-math Section 4.6, any ``lambda_b``).
+    """A critical point of the MSE UFM (docs/math.md §4, any ``lambda_b``).
 
     ``S`` is a ``K x s`` matrix with orthonormal columns in ``1_K^perp`` (``None``: s = 0);
     ``mean`` switches the mean direction ``1 1^T`` on (allowed only in regime C).

@@ -201,17 +201,27 @@ def label_matrix(spec: Spec, backend: Backend | None = None) -> Array:
     return be.asarray(np.kron(np.eye(spec.K), np.ones((1, spec.n))))
 
 
+def _iadd(x: Array, y: Array) -> Array:
+    """``x + y``, written into ``x`` (a temporary) when the sum has ``x``'s shape: the
+    same numbers without a new array (``K x N`` temporaries cost as much as a product)."""
+    if tuple(np.broadcast_shapes(tuple(x.shape), tuple(y.shape))) == tuple(x.shape):
+        x += y
+        return x
+    return x + y
+
+
 def logits(W: Array, H: Array, b: Array) -> Array:
     """``R = W H + b 1_N^T``."""
     xp = _ns(W)
-    return xp.matmul(W, H) + b[..., :, None]
+    return _iadd(xp.matmul(W, H), b[..., :, None])
 
 
 def softmax(R: Array) -> Array:
     """Column-wise softmax (over the class axis ``-2``), stabilised."""
     xp = _ns(R)
     E = xp.exp(R - xp.max(R, axis=-2, keepdims=True))
-    return E / xp.sum(E, axis=-2, keepdims=True)
+    E /= xp.sum(E, axis=-2, keepdims=True)
+    return E
 
 
 def loss_g(spec: Spec, R: Array) -> Array:
@@ -228,7 +238,9 @@ def loss_g(spec: Spec, R: Array) -> Array:
 def grad_g(spec: Spec, R: Array) -> Array:
     """``grad g(R)``: ``(softmax(R) - Y)/N`` (CE) or ``(R - Y)/N`` (MSE)."""
     base = softmax(R) if spec.loss == "ce" else R
-    return _minus_labels(base, spec.K, spec.n) / float(spec.N)
+    G = _minus_labels(base, spec.K, spec.n)
+    G /= float(spec.N)
+    return G
 
 
 def penalty(spec: Spec, W: Array, H: Array, b: Array) -> Array:
@@ -293,8 +305,12 @@ def point_state(spec: Spec, W: Array, H: Array, b: Array) -> PointState:
     R = logits(W, H, b)
     if spec.loss == "ce":
         P = softmax(R)
-        return PointState(spec, W, H, b, _minus_labels(P, spec.K, spec.n) / float(spec.N), P)
-    return PointState(spec, W, H, b, _minus_labels(R, spec.K, spec.n) / float(spec.N), None)
+        G = _minus_labels(P, spec.K, spec.n)
+        G /= float(spec.N)
+        return PointState(spec, W, H, b, G, P)
+    G = _minus_labels(R, spec.K, spec.n)
+    G /= float(spec.N)
+    return PointState(spec, W, H, b, G, None)
 
 
 def _hess_g_unscaled(loss: str, P: Array | None, D: Array) -> Array:
@@ -304,6 +320,26 @@ def _hess_g_unscaled(loss: str, P: Array | None, D: Array) -> Array:
     xp = _ns(D)
     s = xp.vecdot(P, D, axis=-2)
     return P * (D - s[..., None, :])
+
+
+def _hess_g_unscaled_inplace(loss: str, P: Array | None, D: Array) -> Array:
+    """:func:`_hess_g_unscaled` overwriting ``D`` (a temporary): the same numbers, no
+    new ``K x N`` arrays."""
+    if loss == "mse":
+        return D
+    if tuple(np.broadcast_shapes(tuple(P.shape), tuple(D.shape))) != tuple(D.shape):
+        return _hess_g_unscaled(loss, P, D)
+    xp = _ns(D)
+    s = xp.vecdot(P, D, axis=-2)
+    D -= s[..., None, :]
+    D *= P
+    return D
+
+
+def _direction_logits(W: Array, H: Array, dW: Array, dH: Array, db: Array) -> Array:
+    """``D = dW H + W dH + db 1^T`` (first-order change of ``R``), built in place."""
+    xp = _ns(W)
+    return _iadd(_iadd(xp.matmul(dW, H), xp.matmul(W, dH)), db[..., :, None])
 
 
 def hess_g_apply(state: PointState, D: Array, P: Array | None = None) -> Array:
@@ -317,12 +353,13 @@ def hvp_state(state: PointState, dW: Array, dH: Array, db: Array) -> Point:
     spec, W, H, G = state.spec, state.W, state.H, state.G
     xp = _ns(W)
     mT = xp.matrix_transpose
-    D = xp.matmul(dW, H) + xp.matmul(W, dH) + db[..., :, None]
-    M = _hess_g_unscaled(spec.loss, state.P, D)  # N hess_g[D]; 1/N is applied to small arrays
+    D = _direction_logits(W, H, dW, dH, db)
+    M = _hess_g_unscaled_inplace(spec.loss, state.P, D)  # N hess_g[D]; 1/N on small arrays
     inv = 1.0 / float(spec.N)
+    HH = _iadd(_iadd(xp.matmul(mT(state.Wn), M), xp.matmul(mT(dW), G)),
+               _lam(spec.lambda_H, 2) * dH)
     return (inv * xp.matmul(M, mT(H)) + xp.matmul(G, mT(dH)) + _lam(spec.lambda_W, 2) * dW,
-            xp.matmul(mT(state.Wn), M) + xp.matmul(mT(dW), G) + _lam(spec.lambda_H, 2) * dH,
-            inv * xp.sum(M, axis=-1) + _lam(spec.lambda_b, 1) * db)
+            HH, inv * xp.sum(M, axis=-1) + _lam(spec.lambda_b, 1) * db)
 
 
 def bilinear_state(state: PointState, dW: Array, dH: Array, db: Array) -> Array:
@@ -550,14 +587,14 @@ class HessianOperator:
             j1 = min(N, j0 + c)
             Hc, dHc = H[:, j0:j1], dH[:, j0:j1]
             Gc, Pc = self._block_G(j0, j1)
-            D = xp.matmul(dW, Hc) + xp.matmul(W, dHc) + db[:, None]
-            M = _hess_g_unscaled(spec.loss, Pc, D)
+            D = _direction_logits(W, Hc, dW, dHc, db)
+            M = _hess_g_unscaled_inplace(spec.loss, Pc, D)
             mh = xp.matmul(M, mT(Hc))
             accMH = mh if accMH is None else accMH + mh
             accW = accW + xp.matmul(Gc, mT(dHc))
             sm = xp.sum(M, axis=-1)
             sumM = sm if sumM is None else sumM + sm
-            blk = xp.matmul(WnT, M) + xp.matmul(dWT, Gc) + spec.lambda_H * dHc
+            blk = _iadd(_iadd(xp.matmul(WnT, M), xp.matmul(dWT, Gc)), spec.lambda_H * dHc)
             if beta:
                 blk = blk - beta * oH[:, j0:j1]
             oH[:, j0:j1] = blk

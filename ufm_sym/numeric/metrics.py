@@ -1,4 +1,4 @@
-"""Neural-collapse metrics NC1-NC4 (references-math.md Section 5), float64.
+"""Neural-collapse metrics NC1-NC3 and the bias residual (docs/math.md §6), float64.
 
 With class means ``hbar_k``, global mean ``h_G`` and ``Hbar = [hbar_k - h_G]_k`` (d x K):
 
@@ -6,14 +6,17 @@ With class means ``hbar_k``, global mean ``h_G`` and ``Hbar = [hbar_k - h_G]_k``
   ``Sigma_B = (1/K) sum_k (hbar_k - h_G)(hbar_k - h_G)^T`` (``+``: pseudo-inverse);
 * ``NC2 = || W W^T/||W W^T||_F - P_K/sqrt(K-1) ||_F`` (``P_K = I - 1 1^T/K``);
 * ``NC3 = || W Hbar/||W Hbar||_F - P_K/sqrt(K-1) ||_F``;
-* ``NC4 = || W h_G + b ||_2`` (the "bias" metric of both repositories, not Papyan's NC4).
+* ``bias_residual = || W h_G + b ||_2``: the fourth metric of both repositories (plotted
+  there as "NC4"), which is **not** NC4 of Papyan, Han and Donoho (agreement with the
+  nearest class centre); see docs/math.md §6.
 
-Two code variants, as in the authors' repositories (Section 5.2):
+Two code variants, as in the authors' repositories:
 
 * ``"ce-code"`` (``tding1/Neural-Collapse/validate_NC.py``, the formulas of Section 5.1):
   ``W`` used as is;
 * ``"mse-code"`` (``jinxinzhou/neural-collapse-MSE/validate_NC.py``): NC2 and NC3 first
-  centre ``W`` over classes, ``W <- W - 1 1^T W / K``; NC1 and NC4 are unchanged.
+  centre ``W`` over classes, ``W <- W - 1 1^T W / K``; NC1 and the bias residual are
+  unchanged.
 
 A metric whose normaliser vanishes (``W = 0``) is ``nan``.  At the closed-form global
 minimizers NC1 = NC2 = NC3 = 0 for CE and for MSE regimes A/B; in MSE regime C only the
@@ -23,7 +26,7 @@ minimizers NC1 = NC2 = NC3 = 0 for CE and for MSE regimes A/B; in MSE regime C o
 >>> from ufm_sym.numeric.closed_forms import closed_form_global_minimizer
 >>> p = Problem("ce", K=4, n=3, lambda_W="5e-3", lambda_H="5e-3", lambda_b="5e-3")
 >>> m = nc_metrics(p, closed_form_global_minimizer(p))
->>> all(m[k] < 1e-12 for k in ("NC1", "NC2", "NC3", "NC4"))
+>>> all(m[k] < 1e-12 for k in ("NC1", "NC2", "NC3", "bias_residual"))
 True
 """
 
@@ -54,7 +57,8 @@ def _normalized_distance(X: np.ndarray, target: np.ndarray) -> float:
 
 def nc_metrics(problem: Problem, point: Sequence[np.ndarray], variant: str | None = None
                ) -> dict[str, float]:
-    """``{"NC1", "NC2", "NC3", "NC4"}`` at ``point`` for ``variant`` (default: the loss's)."""
+    """``{"NC1", "NC2", "NC3", "bias_residual"}`` at ``point`` for ``variant`` (default:
+    the loss's)."""
     variant = default_variant(problem) if variant is None else variant
     if variant not in VARIANTS:
         raise UFMInputError(f"variant: unknown NC variant {variant!r} (expected one of: "
@@ -73,12 +77,13 @@ def nc_metrics(problem: Problem, point: Sequence[np.ndarray], variant: str | Non
     Wc = W - W.mean(axis=0, keepdims=True) if variant == "mse-code" else W
     nc2 = _normalized_distance(Wc @ Wc.T, target)
     nc3 = _normalized_distance(Wc @ Hbar, target)
-    nc4 = float(np.linalg.norm(W @ hG + b))
-    return {"NC1": nc1, "NC2": nc2, "NC3": nc3, "NC4": nc4}
+    bias_residual = float(np.linalg.norm(W @ hG + b))
+    return {"NC1": nc1, "NC2": nc2, "NC3": nc3, "bias_residual": bias_residual}
 
 
 def nc_metrics_both(problem: Problem, point: Sequence[np.ndarray]) -> dict[str, float]:
-    """Both variants: keys ``NC1..NC4`` (the loss's variant) plus ``NC2_alt``, ``NC3_alt``."""
+    """Both variants: the keys of :func:`nc_metrics` (the loss's variant) plus ``NC2_alt``,
+    ``NC3_alt``."""
     own = nc_metrics(problem, point)
     other = "mse-code" if default_variant(problem) == "ce-code" else "ce-code"
     alt = nc_metrics(problem, point, other)

@@ -5,7 +5,7 @@
 * ``escape_profile.png``: ``f(x + t D/||D||)`` along the escape direction with the
   predicted quadratic ``f(x) + t^2/2 (-2 sigma + 2 sqrt(lW lH))/||D||^2``;
 * ``escape_descent.png``: gradient descent started a small step along ``D``: the gap to
-  the global value and NC1-NC4 over the iterations.
+  the global value, NC1-NC3 and the bias residual over the iterations.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def write_plots(problem: Problem, records: list[Any], directory: str | Path, *,
         ax1.set_ylabel("f - f*")
         ax1.set_title(f"gradient descent from the {saddle.kind} saddle + 1e-2 D/|D| "
                       "+ 1e-4 noise", fontsize=9)
-        for key in ("NC1", "NC2", "NC3", "NC4"):
+        for key in ("NC1", "NC2", "NC3", "bias_residual"):
             vals = np.array([m[key] for m in ncs], dtype=float)
             ax2.semilogy(traj.iterations, np.maximum(vals, 1e-17), label=key)
         ax2.set_xlabel("iteration")

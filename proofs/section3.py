@@ -408,7 +408,8 @@ def direction_properties_symbolic(claim: Claim) -> Evidence:
                                                               if not e.passed)))
 
 
-def direction_properties_hp(ctx: VerifyContext, claim: Claim, loss: str) -> Evidence:
+def direction_properties_hp(ctx: VerifyContext, claim: Claim, loss: str,
+                            records: Any = None) -> Evidence:
     """The direction of the claim's statement, evaluated at each point of C2 (u, v the
     top singular pair of grad g, a unit a with W a = 0), has the properties of
     :func:`direction_properties_symbolic` (named parts, worst taken)."""
@@ -424,7 +425,8 @@ def direction_properties_hp(ctx: VerifyContext, claim: Claim, loss: str) -> Evid
         built = type(dirn)(dirn.a, dirn.u, dirn.v, dirn.sigma, Dm, dirn.null_residual)
         return C.worst_part(direction_parts(rec.problem, rec.point, built))
 
-    return C.hp_evidence(ctx, c2_records(ctx, loss), residual,
+    recs = c2_records(ctx, loss) if records is None else records
+    return C.hp_evidence(ctx, recs, residual,
                          "the statement's direction at the points of C2: the worst of "
                          "||D_W H||, ||W D_H||, ||D_b||, ||D_W D_H + u v^T||, "
                          "|lW ||D_W||^2 - sqrt(lW lH)|, |lH ||D_H||^2 - sqrt(lW lH)|")

@@ -262,10 +262,10 @@ def register(registry: Registry) -> None:
 
 
 def _register_claims(registry: Registry) -> None:
-    from ufm_sym_proofs.numeric_evidence import numeric_direction_evidence, numeric_samples
+    from ufm_sym_proofs.numeric_evidence import numeric_direction_evidence
 
     recs = P.records
-    samples = lambda ctx: numeric_samples(ctx, LOSS)  # noqa: E731
+    samples = P.float_samples
 
     def at_points(detail: str) -> Any:
         return lambda claim, ctx: E.truth_at_records(ctx, claim, recs(ctx), E.point_env, detail)
@@ -434,7 +434,6 @@ def _merge(*evs: Evidence) -> Evidence:
 
 
 def _register_prop43(registry: Registry) -> None:
-    from ufm_sym_proofs.numeric_evidence import numeric_samples
 
     recs = P.records
 
@@ -451,7 +450,7 @@ def _register_prop43(registry: Registry) -> None:
         c.check("high-precision")(lambda claim, ctx, w=which: E.truth_at_records(
             ctx, claim, recs(ctx), E.point_env, f"(4.{w}) at refined critical points"))
         c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
-            ctx, claim, numeric_samples(ctx, LOSS), E.float_point_env, "at float64 points"))
+            ctx, claim, P.float_samples(ctx), E.float_point_env, "at float64 points"))
 
     Sig = sp.MatrixSymbol(r"\Sigma", K, d)
     Um = sp.MatrixSymbol("U", K, K)
@@ -661,7 +660,6 @@ def general_direction_symbolic(claim: Claim) -> Evidence:
 def _register_theorem(registry: Registry) -> None:
     from ufm_sym_proofs.numeric_evidence import (
         numeric_direction_evidence,
-        numeric_samples,
         numeric_theorem_evidence,
     )
 
@@ -807,7 +805,7 @@ def _register_theorem(registry: Registry) -> None:
         ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
         "rank W < d, and a unit a from the SVD of W has W a = 0 = H^T a, at the points of C2"))
     c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
-        ctx, claim, [x for x in numeric_samples(ctx, LOSS) if x.expected == "saddle"],
+        ctx, claim, [x for x in P.float_samples(ctx) if x.expected == "saddle"],
         E.float_direction_env, "the same at float64 saddles"))
 
     dirn = Geo.direction()
@@ -818,7 +816,8 @@ def _register_theorem(registry: Registry) -> None:
         statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(dirn["D_W"], dirn["D_H"], dirn["D_b"]),
                         evaluate=False), hypotheses=nhyps)
     c.check("symbolic")(lambda claim, ctx: S3.direction_properties_symbolic(claim))
-    c.check("high-precision")(lambda claim, ctx: S3.direction_properties_hp(ctx, claim, LOSS))
+    c.check("high-precision")(lambda claim, ctx: S3.direction_properties_hp(
+        ctx, claim, LOSS, P.c2_records(ctx)))
     d436 = c
 
     dirn = C.direction_of(d436)
@@ -860,7 +859,7 @@ def _register_theorem(registry: Registry) -> None:
         ctx, claim, P.c2_records(ctx), lambda r: E.direction_env(r, ctx),
         "the (4.18) form along (4.36) and -2 sigma + 2 sqrt(lW lH) at the points of C2"))
     c.check("numeric")(lambda claim, ctx: E.truth_at_samples(
-        ctx, claim, [x for x in numeric_samples(ctx, LOSS) if x.expected == "saddle"],
+        ctx, claim, [x for x in P.float_samples(ctx) if x.expected == "saddle"],
         E.float_direction_env, "the same at float64 saddles"))
 
     c = registry.claim(

@@ -988,3 +988,13 @@ def projector_env(rot: Rotated) -> dict[str, Any]:
     env[r"P_{\le r}"] = mpmath.matrix([[1 if i == j and i < rot.r else 0 for j in range(d)]
                                        for i in range(d)])
     return env
+
+
+def float_samples(ctx: VerifyContext) -> list[Any]:
+    """Every float64 MSE sample of Section 4: the shared ones
+    (:func:`ufm_sym_proofs.numeric_evidence.numeric_samples`, lambda_W = lambda_H) and
+    those of :data:`EXTRA_FLOAT_SETTINGS` (lambda_W != lambda_H)."""
+    from ufm_sym_proofs.numeric_evidence import numeric_samples
+
+    return ctx.memo(("s4-float-samples", ctx.seed, ctx.numeric_samples),
+                    lambda: [*numeric_samples(ctx, LOSS), *extra_float_samples(ctx)])

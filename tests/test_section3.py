@@ -11,7 +11,6 @@ from ufm_sym.claims import Registry, VerifyContext, load_registry
 from ufm_sym_proofs import _common as C
 from ufm_sym_proofs import geometry as Geo
 from ufm_sym_proofs import section3 as S3
-from ufm_sym_proofs.landscape import curvature_evidence
 
 SECTION3 = ["eq:1.3", "eq:1.5", "eq:1.6", "eq:1.7", "lem:C.4", "eq:3.1", "eq:3.2", "eq:3.3",
             "eq:3.4", "eq:3.5", "eq:3.6", "eq:3.7", "eq:3.8", "lem:3.1", "step:3.C", "eq:3.9",
@@ -25,7 +24,8 @@ def ctx():
 
 @pytest.fixture(scope="module")
 def report(ctx):
-    return load_registry().run(ctx, labels=["thm:1.1", "eq:3.6", "eq:3.9", "eq:3.11"])
+    return load_registry().run(ctx, labels=["thm:1.1", "eq:3.6", "eq:3.9", "eq:3.11", "eq:1.5",
+                                            "eq:1.6", "eq:1.7"])
 
 
 def test_every_section3_label_is_registered():
@@ -51,7 +51,7 @@ def test_high_precision_digits_at_least_45(report):
     for r in report.results:
         for e in r.evidence:
             if e.level == "high-precision" and e.digits is not None and r.label not in (
-                    "eq:3.9", "eq:1.3", "eq:1.4"):  # finite differences: >= 30 digits
+                    "lem:3.1", "eq:3.8", "eq:3.5"):  # ranks: the smallest singular value
                 assert e.digits >= 45, (r.label, e.digits)
 
 
@@ -70,26 +70,22 @@ def test_theorem_records_the_non_degenerate_finding(report):
 D = S3.D
 
 
-def test_wrong_multiplier_in_balance_fails_symbolically():
-    ok = C.identity_evidence(S3.lw * S3.W.T * S3.W - S3.lh * S3.H * S3.H.T,
-                             S3.W.T * D.grad_W - 2 * D.grad_H * S3.H.T, "wrong")
-    assert not ok.passed
-    good = C.identity_evidence(S3.lw * S3.W.T * S3.W - S3.lh * S3.H * S3.H.T,
-                               S3.W.T * D.grad_W - D.grad_H * S3.H.T, "right")
-    assert good.passed
+def _with_statement(label, statement, ctx, level=None):
+    """The claim's checks (at ``level``) on a replaced statement: passed or not."""
+    claim = load_registry(plugins=False)[label]
+    claim.statement = statement
+    return [fn(claim, ctx) for lvl, fn in claim.checks if level is None or lvl == level]
 
 
-def test_wrong_multiplier_in_balance_fails_at_high_precision(ctx):
-    claim = load_registry()["eq:3.4"]
-    recs = C.hp_records(ctx, "ce")
-    assert C.statement_evidence(ctx, claim, recs, "right").passed
-    wrong = SimpleNamespace(statement=sp.Eq(S3.lw * S3.W.T * S3.W, 2 * S3.lh * S3.H * S3.H.T,
-                                            evaluate=False))
-    assert not C.statement_evidence(ctx, wrong, recs, "wrong balance").passed
+def test_wrong_multiplier_in_balance_fails_symbolically_at_hp_and_in_float64(ctx):
+    wrong = sp.Eq(S3.lw * S3.W.T * S3.W, 2 * S3.lh * S3.H * S3.H.T, evaluate=False)
+    evs = _with_statement("eq:3.4", wrong, ctx)
+    assert [e.level for e in evs] == ["symbolic", "high-precision", "numeric"]
+    assert not any(e.passed for e in evs), [e.detail for e in evs]
 
 
 def test_wrong_derivation_step_fails():
-    claim = load_registry()["eq:3.4"]
+    claim = load_registry()["eq:3.5"]
     assert C.derivation_evidence(claim, "right").passed
     step = claim.derivation[0][1]
     wrong = SimpleNamespace(derivation=[("wrong", sp.Eq(step.lhs, 2 * step.rhs, evaluate=False))])
@@ -101,24 +97,25 @@ def _final_form(alpha, beta):
     return Geo.along(D.hessian_form, Geo.direction(alpha, beta))
 
 
-def test_flipped_sign_in_direction_fails_symbolically():
-    thr = sp.sqrt(S3.lw * S3.lh)
-    right = C.reduction_evidence(_final_form(Geo.ALPHA_PAPER, Geo.BETA_PAPER),
-                                 Geo.null_hypotheses(), -2 * Geo.sigma + 2 * thr, "paper")
-    flipped = C.reduction_evidence(_final_form(Geo.ALPHA_PAPER, -Geo.BETA_PAPER),
-                                   Geo.null_hypotheses(), -2 * Geo.sigma + 2 * thr, "flipped")
-    assert right.passed and not flipped.passed
+def test_flipped_sign_in_direction_fails_symbolically_and_at_high_precision(ctx):
+    claim = load_registry(plugins=False)["eq:3.10"]
+    dirn = C.direction_of(claim)
+    flipped = sp.Eq(claim.statement.lhs, sp.Tuple(dirn["D_W"], -dirn["D_H"], dirn["D_b"]),
+                    evaluate=False)
+    assert S3.direction_properties_symbolic(claim).passed
+    assert S3.direction_properties_hp(ctx, claim, "ce").passed
+    claim.statement = flipped
+    assert not S3.direction_properties_symbolic(claim).passed
+    assert not S3.direction_properties_hp(ctx, claim, "ce").passed
 
 
 def test_threshold_without_sqrt_fails_symbolically_and_at_high_precision(ctx):
-    wrong_thr = S3.lw * S3.lh
-    ev = C.reduction_evidence(_final_form(Geo.ALPHA_PAPER, Geo.BETA_PAPER),
-                              Geo.null_hypotheses(), -2 * Geo.sigma + 2 * wrong_thr, "wrong")
-    assert not ev.passed
-    hp = curvature_evidence(ctx, "ce", "curvature",
-                            predicted=lambda s, lw, lh: -2 * s + 2 * lw * lh)
-    assert not hp.passed
-    assert curvature_evidence(ctx, "ce", "curvature").passed
+    claim = load_registry(plugins=False)["step:3.final"]
+    eq, neg = claim.statement
+    wrong_rhs = -2 * Geo.sigma + 2 * S3.lw * S3.lh
+    wrong = [sp.Eq(eq.lhs, wrong_rhs, evaluate=False), sp.Lt(wrong_rhs, 0, evaluate=False)]
+    evs = _with_statement("step:3.final", wrong, ctx)
+    assert not any(e.passed for e in evs)
 
 
 def test_quarter_powers_swapped_fails():
@@ -128,7 +125,7 @@ def test_quarter_powers_swapped_fails():
     assert not swapped.passed
 
 
-def test_wrong_convexity_certificate_fails():
+def test_wrong_convexity_certificate_fails(ctx):
     # the certificate must be the variance; dropping the mean term is caught
     from ufm_sym.symbolic.cross_check import ZeroTester
     from ufm_sym.symbolic.explicit import explicit_loss
@@ -139,34 +136,42 @@ def test_wrong_convexity_certificate_fails():
     wrong = sum(sm[i, j] * Dm[i, j] ** 2 for i in range(2) for j in range(2))
     assert not ZeroTester(L.r).is_zero(L.hessian_form(Dm) * L.N - wrong)
     assert S3.convexity_symbolic((2,)).passed
+    # hess g[D, D] > 0 (strict) is false along directions with constant columns
+    claim = load_registry(plugins=False)["eq:3.1"]
+    strict = sp.StrictGreaterThan(claim.statement.lhs, 0, evaluate=False)
+    assert not _with_statement("eq:3.1", strict, ctx, "high-precision")[0].passed
 
 
 def test_wrong_rank_bound_fails(ctx):
     K = S3.D.K
-    assert S3.rank_evidence(ctx, "ce", K - 1).passed
-    ev = S3.rank_evidence(ctx, "ce", K - 2)  # rank <= K - 2 is false at the global minimizers
-    assert not ev.passed
+    claim = load_registry(plugins=False)["eq:3.8"]
+    eq, le = claim.statement
+    wrong = [eq, sp.Le(le.lhs, K - 2, evaluate=False)]
+    evs = _with_statement("eq:3.8", wrong, ctx)
+    assert not any(e.passed for e in evs)   # rank <= K - 2 is false at the minimizers
     # and the bound K - 1 itself is false for MSE: regime C minimizers have rank K
-    assert not S3.rank_evidence(ctx, "mse", K - 1).passed
-    # the same in float64
-    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
+    from ufm_sym_proofs import environments as E
 
-    assert numeric_residual_evidence(ctx, "ce", "rank_bound").passed
-    assert not numeric_residual_evidence(ctx, "mse", "rank_bound").passed
+    mse = C.statement_truth_evidence(ctx, claim, C.record_envs(C.hp_records(ctx, "mse"),
+                                                                E.point_env), "mse",
+                                     margin=C.hp_margins(ctx))
+    assert not mse.passed
 
 
-def test_numeric_wrong_balance_is_detected(ctx):
-    from ufm_sym_proofs.numeric_evidence import numeric_samples
+def test_theorem_statement_fails_where_it_is_false(ctx):
+    """thm:1.1's statement at a point that is critical, not global, with lambda_min >= 0:
+    the truth evaluator must call it false (a spurious local minimum would look so)."""
+    from ufm_sym.symbolic.truth import truth
+    from ufm_sym_proofs import environments as E
 
-    samples = numeric_samples(ctx, "ce")
-    import numpy as np
-
-    worst = 0.0
-    for s in samples:
-        W, H, _ = s.point
-        lw, lh, _ = s.problem.float_lambdas()
-        worst = max(worst, float(np.linalg.norm(lw * W.T @ W - 2 * lh * H @ H.T)))
-    assert worst > 1e-6 > max(float(s.numbers["balance_residual"]) for s in samples)
+    stmt = E.theorem_statement()
+    env = {E.GRAD_F.name: mpmath.matrix([[0], [0]]), "P": 2, "f": mpmath.mpf(1),
+           r"f^{\star}": mpmath.mpf("0.5"), sp.sstr(E.LAMBDA_MIN): mpmath.mpf("0.1")}
+    assert not truth(stmt, env, mpmath.mpf("1e-30"), backend="mpmath").holds
+    env[sp.sstr(E.LAMBDA_MIN)] = mpmath.mpf("-0.1")
+    assert truth(stmt, env, mpmath.mpf("1e-30"), backend="mpmath").holds
+    env[sp.sstr(E.LAMBDA_MIN)] = mpmath.mpf("-1e-40")   # inside the margin: not negative
+    assert not truth(stmt, env, mpmath.mpf("1e-30"), backend="mpmath").holds
 
 
 def test_a_failing_dependency_blocks_the_theorem(ctx):

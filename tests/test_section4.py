@@ -2,7 +2,6 @@
 form of [12]: every claim passes, every label of the paper is covered, and every kind
 of evidence rejects a wrong claim."""
 
-from types import SimpleNamespace
 
 import mpmath
 import numpy as np
@@ -77,19 +76,27 @@ def test_high_precision_digits_at_least_45(report):
 def test_high_precision_runs_at_every_mse_critical_point(report, ctx):
     n = len(P.records(ctx))
     assert n > len(C.hp_records(ctx, "mse"))
-    for label in ("eq:4.4", "eq:4.6", "eq:4.14", "prop:4.3", "asm:4.4", "eq:4.27", "eq:4.28",
-                  "eq:4.29", "eq:4.30"):
+    for label in ("eq:4.4", "eq:4.6", "eq:4.14", "prop:4.3", "asm:4.4"):
         ev = [e for e in report.by_label()[label].evidence if e.level == "high-precision"]
-        assert ev and all(e.samples == n for e in ev), label
+        # prop:4.3 compares quadratic forms along two directions per point
+        assert ev and all(e.samples in (n, 2 * n) for e in ev), label
+    # the column-by-column claims run at every column i <= r of every point with W != 0
+    columns = sum(P.rotated(r, ctx).r for r in P.records(ctx))
+    for label in ("eq:4.27", "eq:4.28", "eq:4.29"):
+        ev = [e for e in report.by_label()[label].evidence if e.level == "high-precision"]
+        assert ev and all(e.samples == columns for e in ev), label
+    nonzero = sum(1 for r in P.records(ctx) if P.rotated(r, ctx).r > 0)
+    ev = [e for e in report.by_label()["eq:4.30"].evidence if e.level == "high-precision"]
+    assert ev and ev[0].samples == nonzero
 
 
 def test_numeric_evidence_has_many_samples():
-    from ufm_sym_proofs.numeric_evidence import numeric_residual_evidence
-
     big = VerifyContext(numeric_samples=100)
-    for ev in (P.float_evidence(big, "prop4.3"), P.float_evidence(big, "4.29"),
-               numeric_residual_evidence(big, "mse", "balance")):
+    for ev in (P.float_evidence(big, "prop4.3"), P.float_evidence(big, "4.29")):
         assert ev.passed and ev.samples >= 100, ev.detail
+    rep = load_registry(plugins=False).run(big, labels=["eq:4.6"])
+    ev = [e for e in rep.by_label()["eq:4.6"].evidence if e.level == "numeric"][0]
+    assert ev.passed and ev.samples >= 100
 
 
 def test_theorem_records_the_non_degenerate_finding(report):
@@ -106,34 +113,34 @@ def test_case1_is_exercised(report, ctx):
 lw, lh = S4.lw, S4.lh
 
 
-def test_wrong_multiplier_in_balance_fails_symbolically():
-    assert S4.balance_symbolic().passed
-    assert not S4.balance_symbolic(ratio=lw / lh).passed
-    assert not S4.balance_symbolic(ratio=2 * lh / lw).passed
+def _with_statement(label, statement, ctx, level=None):
+    """The claim's checks (at ``level``) on a replaced statement."""
+    claim = load_registry(plugins=False)[label]
+    claim.statement = statement
+    return [fn(claim, ctx) for lvl, fn in claim.checks if level is None or lvl == level]
 
 
-def test_wrong_multiplier_in_balance_fails_at_high_precision_and_in_float64(ctx):
-    recs = P.records(ctx)
-    claim = load_registry()["eq:4.6"]
-    assert C.statement_evidence(ctx, claim, recs, "right").passed
+def test_wrong_multiplier_in_balance_fails_symbolically_at_hp_and_in_float64(ctx):
+    claim = load_registry(plugins=False)["eq:4.6"]
     swapped = [e.subs({lw: lh, lh: lw}, simultaneous=True) for e in claim.statement]
-    assert not C.statement_evidence(ctx, SimpleNamespace(statement=swapped), recs,
-                                    "wrong").passed
+    evs = _with_statement("eq:4.6", swapped, ctx)
+    assert [e.level for e in evs] == ["symbolic", "high-precision", "numeric"]
+    assert not any(e.passed for e in evs), [e.detail for e in evs]
     assert P.float_evidence(ctx, "4.6").passed
     assert not P.float_evidence(ctx, "4.6", ratio=lambda a, c: a / c).passed
 
 
 def test_quarter_powers_swapped_fails(ctx):
+    """The direction (4.36) with the quarter powers swapped: its symbolic and
+    high-precision checks fail (visible where lambda_W != lambda_H)."""
+    claim = load_registry(plugins=False)["eq:4.36"]
     alpha_sw = (lw / lh) ** sp.Rational(1, 4)
     beta_sw = -((lh / lw) ** sp.Rational(1, 4))
-    assert S4.final_symbolic().passed
-    assert not S4.final_symbolic(alpha_sw, beta_sw).passed
-    assert not S4.escape_direction_symbolic("4.37", alpha_sw, beta_sw).passed
-    # at high precision: visible at the points with lambda_W != lambda_H
-    assert P.final_evidence(ctx).passed
-    swapped = P.final_evidence(ctx, scaling=lambda a, c: ((a / c) ** mpmath.mpf(0.25),
-                                                          -((c / a) ** mpmath.mpf(0.25))))
-    assert not swapped.passed
+    dirn = S4.Geo.direction(alpha_sw, beta_sw)
+    wrong = sp.Eq(claim.statement.lhs, sp.Tuple(dirn["D_W"], dirn["D_H"], dirn["D_b"]),
+                  evaluate=False)
+    evs = _with_statement("eq:4.36", wrong, ctx)
+    assert evs and not any(e.passed for e in evs)
 
 
 def test_every_default_mse_setting_has_equal_lambdas_hence_the_extra_settings(ctx):
@@ -151,7 +158,10 @@ def test_every_default_mse_setting_has_equal_lambdas_hence_the_extra_settings(ct
 def test_case1_threshold_without_sqrt_fails(ctx):
     assert P.case1_evidence(ctx).passed
     assert not P.case1_evidence(ctx, threshold=lambda a, c: a * c).passed
-    assert not S4.case1_symbolic(threshold=lw * lh).passed
+    claim = load_registry(plugins=False)["eq:4.31"]
+    wrong = sp.Eq(claim.statement.lhs, lw * lh, evaluate=False)
+    evs = _with_statement("eq:4.31", wrong, ctx)
+    assert not any(e.passed for e in evs if e.level in ("symbolic", "high-precision"))
     assert not P.float_evidence(ctx, "4.31", sigma=lambda a, c: a * c).passed
 
 
@@ -159,10 +169,10 @@ def test_wrong_singular_value_fails(ctx):
     def wrong(a, c):
         return 2 * mpmath.sqrt(a * c) if isinstance(a, mpmath.mpf) else 2 * np.sqrt(a * c)
 
-    assert S4.singular_value_evidence(ctx).passed
-    assert not S4.singular_value_evidence(ctx, sigma=wrong).passed
-    assert not S4.singular_value_evidence(ctx, sigma=lambda a, c: a * c).passed
-    assert not S4.singular_vector_evidence(ctx, sigma=wrong).passed
+    claim = load_registry(plugins=False)["eq:4.28"]
+    evs = _with_statement("eq:4.28", sp.Eq(claim.statement.lhs, 2 * S4.THR, evaluate=False),
+                          ctx)
+    assert not any(e.passed for e in evs if e.level in ("symbolic", "high-precision"))
     assert not S4.singular_pair_symbolic(sigma=2 * S4.THR).passed
     assert not P.float_evidence(ctx, "4.28", sigma=wrong).passed
 
@@ -192,8 +202,8 @@ def test_a_failing_dependency_blocks_the_theorem(ctx):
     fresh = Registry()
     for claim in load_registry():
         fresh.add(claim)
-    fresh["eq:4.6"].checks[:] = [
-        ("symbolic", lambda claim, ctx: S4.balance_symbolic(ratio=lw / lh))]
+    fresh["eq:4.6"].checks[:] = [("symbolic", lambda claim, ctx: C.identity_evidence(
+        S4.W.T * S4.W, S4.H * S4.H.T, "wrong (4.6)"))]
     res = fresh.run(ctx, labels=["eq:4.16"]).by_label()
     assert res["eq:4.6"].status == "failed"
     assert res["eq:4.16"].status == "blocked" and "eq:4.6" in res["eq:4.16"].message

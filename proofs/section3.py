@@ -18,6 +18,7 @@ from ufm_sym.claims import Claim, Evidence, Registry, VerifyContext
 from ufm_sym.symbolic.expressions import HessianG
 from ufm_sym.symbolic.functions import Rank, SpectralNorm
 from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import certified as Cert
 from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
 from ufm_sym_proofs.landscape import (
@@ -266,6 +267,7 @@ def register(registry: Registry) -> None:
         uses=("eq:3.4", "eq:3.5", "eq:3.7", "eq:3.8"), kind="lemma", section="3",
         statement=sp.Implies(E.CRITICAL, sp.And(sp.Eq(Rank(W), Rank(H), evaluate=False),
                                                 sp.Le(Rank(W), D.K - 1, evaluate=False))))
+    c.check("certified")(Cert.lemma31_certified_evidence)
     c.check("high-precision")(lambda claim, ctx: _merge(
         E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
                            "at every refined critical point"),
@@ -378,6 +380,8 @@ def _register_landscape(registry: Registry) -> None:
         uses=("lem:3.1", "step:3.C", "step:3.final", "hyp:dimension"),
         kind="theorem", section="1", statement=E.theorem_statement(),
         hypotheses=E.THEOREM_HYPOTHESES)
+    c.check("certified")(lambda claim, ctx: Cert.theorem_certified_evidence(
+        claim, ctx, C.hp_records(ctx, LOSS)))
     c.check("high-precision")(lambda claim, ctx: theorem_evidence(ctx, LOSS, claim))
     c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, claim))
 

@@ -29,6 +29,7 @@ from ufm_sym.symbolic.functions import Rank, SpectralNorm
 from ufm_sym.symbolic.hypotheses import Hypothesis, reduce_scalar
 from ufm_sym.symbolic.normal_form import matrix_equal, trace_equal
 from ufm_sym_proofs import _common as C
+from ufm_sym_proofs import certified as Cert
 from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
 from ufm_sym_proofs import section3 as S3
@@ -867,6 +868,9 @@ def _register_theorem(registry: Registry) -> None:
         uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.31", "step:4.final",
               "hyp:dimension"), kind="theorem", section="1",
         statement=E.theorem_statement(), hypotheses=E.THEOREM_HYPOTHESES)
+
+    c.check("certified")(lambda claim, ctx: Cert.theorem_certified_evidence(
+        claim, ctx, recs(ctx)))
 
     @c.check("high-precision")
     def _(claim: Claim, ctx: VerifyContext) -> Evidence:

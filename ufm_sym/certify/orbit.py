@@ -33,7 +33,7 @@ gradient is orthogonal to the orbit.
 **The slice.**  With ``Y0`` an exact ``P x t`` matrix whose columns are an
 orthonormal basis of ``T(x~)`` computed in float64 at the given point ``x~`` (the
 left singular vectors of ``B(x~)`` for its ``t`` singular values above
-``rel_tol * sigma_max``), the slice is the affine subspace
+``rel_tol * sigma_max`` and the search radius), the slice is the affine subspace
 
     { x : Y0^T (x - x~) = 0 },
 

@@ -46,7 +46,7 @@ the MSE class rotations, so for MSE it is an upper bound on the distance to the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,18 +177,24 @@ def _count_above(columns: list[list[Any]], tol: Any) -> tuple[int, list[Any], in
     return sum(1 for t in sv if t > tol), sv, 0
 
 
-def orbit_dimension(problem: Problem, point: Point, tol: Any, dps: int) -> OrbitDimension:
+def orbit_dimension(problem: Problem, point: Point, tol: Any, dps: int,
+                    parts: Collection[str] | None = None) -> OrbitDimension:
     """The orbit's dimension at ``point``: singular values of the tangent vectors
     (:func:`tangent_vectors`) above ``tol`` (module docstring); columns of tiny norm
-    are left out only where that cannot change the count (:func:`_count_above`)."""
+    are left out only where that cannot change the count (:func:`_count_above`).
+    ``parts``: only the generators of these parts of
+    :data:`ufm_sym.certify.orbit.PARTS` (default all: the symmetry group of ``f``; a
+    perturbed objective that keeps fewer symmetries names them)."""
     with working_precision(dps):
         tol = mpmath.mpf(tol)
-        gens = generators(problem)
-        vecs = tangent_vectors(problem, point)
+        gens, vecs = generators(problem), tangent_vectors(problem, point)
+        if parts is not None:
+            keep = [k for k, g in enumerate(gens) if g.part in parts]
+            gens, vecs = [gens[k] for k in keep], [vecs[k] for k in keep]
         dimension, sv, left_out = _count_above(vecs, tol)
         rot = [v for g, v in zip(gens, vecs, strict=True) if g.part == "rotation"]
         n_rot = dimension if len(rot) == len(vecs) else _count_above(rot, tol)[0]
-        shift = has_shift(problem)
+        shift = has_shift(problem) and any(g.part == "shift" for g in gens)
         W, H, _ = point
         d = problem.d
         S = mpmath.matrix(problem.K + problem.N, d)

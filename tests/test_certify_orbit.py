@@ -61,6 +61,11 @@ def test_a_non_symmetry_is_detected() -> None:
                     flint.arb(0), 3, 3, 6)
         ip = sum((g[i, 0] * v for i, v in enumerate(xi)), flint.arb(0))
     assert not ip.contains(0)
+    cross = [g for g in generators(mse) if g.name == "sample rotation[class 0: 0,1; class 1: 0,1]"]
+    with flint.ctx.workprec(200):     # mixing two classes' deviations: MSE only
+        xi = _apply(cross[0], x.W.tolist(), x.H.tolist(), [x.b[a, 0] for a in range(3)],
+                    flint.arb(0), 3, 3, 6)
+        assert not sum((g[i, 0] * v for i, v in enumerate(xi)), flint.arb(0)).contains(0)
     shift = Generator("shift b", shift=1)     # a symmetry of CE only when lambda_b = 0
     with flint.ctx.workprec(200):
         xi = _apply(shift, x.W.tolist(), x.H.tolist(), [x.b[a, 0] for a in range(3)],
@@ -102,7 +107,8 @@ def test_mse_saddles_have_the_class_rotations_in_their_orbit() -> None:
     rec = next(r for r in critical_points(p, dps=60) if r.family == "subspace-s1")
     x = [float(v) for v in flatten(rec.point)]
     s = choose_slice(p, x)
-    assert s.dimension == 3 and s.generators == 3 + 1   # so(3) (rank 1: 2) + one class
+    # so(3) (rank 1: 2) + one class; the so(3) of the deviations (K(n-1) = 3) is 0 here
+    assert s.dimension == 3 and s.generators == 3 + 1 + 3
 
 
 def test_transversality_holds_at_the_point_and_fails_on_a_wide_ball() -> None:
@@ -113,3 +119,38 @@ def test_transversality_holds_at_the_point_and_fails_on_a_wide_ball() -> None:
     assert ok and bound < 1e-15
     ok, _, why = transversality(s, ball_point(p, pt, 128, radius="1"))
     assert not ok and "not provably transversal" in why
+
+
+def test_the_sample_rotations_span_so_of_the_deviations() -> None:
+    """MSE: m(m-1)/2 sample generators for m = K(n-1), linearly independent, each skew,
+    zero on the class indicators and mapping into the deviations (rows sum to 0 per
+    class): a basis of so(V)."""
+    K, n = 3, 3
+    p = Problem(loss="mse", K=K, n=n, lambda_W=1, lambda_H=1)
+    sample = [g for g in generators(p) if g.part == "sample"]
+    m = K * (n - 1)
+    assert len(sample) == m * (m - 1) // 2
+    N = K * n
+    mats = []
+    for g in sample:
+        R = np.zeros((N, N))
+        for i, j, v in g.RH:
+            R[i, j] += v
+        assert np.array_equal(R, -R.T)
+        ind = np.kron(np.eye(K), np.ones((n, 1)))          # the class indicators
+        assert not (R @ ind).any() and not (ind.T @ R).any()
+        mats.append(R.ravel())
+    assert np.linalg.matrix_rank(np.array(mats)) == len(sample)
+
+
+def test_slice_ignores_directions_below_the_search_radius() -> None:
+    """A point 1e-35 from the CE origin: relative to its own size the rotations look
+    like a 3-dimensional orbit, but they vanish at the origin, within any radius above
+    1e-35; with the radius as abs_tol the slice is the whole space, as the orbit's
+    dimension at that margin (ufm_sym.discover.symmetry) says."""
+    p = Problem(loss="ce", K=3, n=1, lambda_W="0.01", lambda_H="0.01", lambda_b="0.01")
+    rng = np.random.default_rng(6)
+    x = list(1e-35 * rng.normal(size=9)) + list(1e-35 * rng.normal(size=9)) + [0.0] * 3
+    assert choose_slice(p, x).dimension == 3
+    assert choose_slice(p, x, abs_tol=1e-25).dimension == 0
+    assert choose_slice(p, [10 * v for v in x[:18]] + [0.0] * 3, abs_tol=1e-40).dimension == 3

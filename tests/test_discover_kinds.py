@@ -94,3 +94,25 @@ def test_the_example_spurious_minimum_classifies_as_local_min() -> None:
     marks = mark_spurious(["local_min", "local_min"], [lower, c.objective],
                           [c.precision.margin] * 2)
     assert marks[1][0] == "spurious_local_min"
+
+
+def test_the_example_mse_minimum_below_K_minus_1_is_a_certified_local_min() -> None:
+    """examples/mse_K5_d2_local_min.json (the atlas's MSE K = 5, d = 2 minimum): 5 zero
+    Hessian eigenvalues, the orbit of the rotations (1) and the class rotations
+    (d (K - 1 - d) = 4), so local_min, certified; with the rotations alone (the first
+    atlas) it read as degenerate."""
+    from pathlib import Path
+
+    from ufm_sym.discover.kinds import minimum_kind
+    from ufm_sym.landscape import classify
+    from ufm_sym.pointio import load_point
+
+    pf = load_point(Path(__file__).resolve().parent.parent / "examples"
+                    / "mse_K5_d2_local_min.json")
+    c = classify(pf.problem, pf.mp_point(30), dps=30, input_digits=pf.input_digits)
+    assert c.kind == "local_min" and c.spectrum.certified
+    assert c.spectrum.near_zero == c.orbit.dimension == 5
+    assert (c.orbit.rotations, c.orbit.class_rotations) == (1, 4)
+    assert c.certificate.existence.orbit_dimension == 5
+    rotations_only = type(c.orbit)(**{**c.orbit.__dict__, "dimension": c.orbit.rotations})
+    assert minimum_kind(c.spectrum, rotations_only, c.precision.margin)[0] == "degenerate"

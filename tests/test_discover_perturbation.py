@@ -66,3 +66,24 @@ def test_bad_arguments() -> None:
         OrbitBump(P, np.zeros(3), 0.1, 0.1)
     with pytest.raises(UFMInputError, match="depth and width"):
         OrbitBump(P, np.zeros(SIZE), -0.1, 0.1)
+
+
+def test_the_bump_keeps_the_symmetries_it_names_and_breaks_the_class_rotations() -> None:
+    """<grad bump, xi(x)> = 0 for the generators of the parts in ``symmetries`` (the
+    rotations, and the shift for CE with lambda_b = 0), not for the MSE class rotations:
+    so classify_perturbed must not count those in the orbit of f + bump."""
+    from ufm_sym.certify.orbit import generators, generators_float
+
+    for p in (P, Problem(loss="mse", K=3, n=1, d=2, lambda_W="0.1", lambda_H="0.1")):
+        rng = np.random.default_rng(4)
+        b = OrbitBump(p, rng.normal(size=SIZE), depth=0.3, width=2.0)
+        x = b.center + 0.3 * rng.normal(size=SIZE)
+        ip = b.gradient(x) @ generators_float(p, x)
+        assert np.abs(b.gradient(x)).max() > 1e-3
+        for g, v in zip(generators(p), ip, strict=True):
+            if g.part in OrbitBump.symmetries:
+                assert abs(v) < 1e-12, g.name
+            else:
+                assert abs(v) > 1e-4, g.name
+        assert {g.part for g in generators(p)} == (
+            {"rotation", "shift"} if p.loss == "ce" else {"rotation", "class"})

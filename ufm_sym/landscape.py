@@ -36,7 +36,8 @@ than 15 digits are held to the float64 standard.  Every decision then uses one
 point is critical when ``||grad f|| <= margin``; the criterion holds when
 ``||grad g||_2 - sqrt(lW lH) <= margin``; ``f = f*`` when
 ``|f - f*| <= margin * max(1, |f*|)``; an eigenvalue is negative below ``-margin``,
-near zero within ``[-margin, margin]`` (the rotation orbit ``(W Q, Q^T H)`` always
+near zero within ``[-margin, margin]`` (the symmetry orbit of
+:mod:`ufm_sym.certify.orbit`, ``(W Q, Q^T H)`` and for MSE the class rotations, always
 gives some: never read as negative); a singular value of ``W`` or ``H`` counts for
 the rank above ``margin``.  With ``refine=True`` the point is first polished by
 :func:`~ufm_sym.highprec.refine.refine_critical_point` at ``dps`` (so ``D = dps``
@@ -514,6 +515,11 @@ def classify(problem: Problem, point: Any, dps: int | None = None, refine: bool 
                                       max_radius=margin) if certify else None
         spec = certified_spectrum(spec, cert)
         orbit = orbit_dimension(problem, x, margin, dps)
+        if cert is not None and cert.existence.orbit_dimension != orbit.dimension:
+            notes.append(f"the symmetry orbit has dimension {orbit.dimension} at margin "
+                         f"{mpmath.nstr(margin, 3)} but {cert.existence.orbit_dimension} "
+                         "for the certificate's slice (float64, relative 1e-8): the two "
+                         "rank decisions disagree")
         kind, reason = _decide(problem, crit, glob, esc, spec, margin, orbit)
         return Classification(
             kind=kind, reason=reason, critical=True, criterion=crit, global_comparison=glob,
@@ -741,6 +747,13 @@ def _classification_summary_at(c: Classification) -> str:
                      f"near zero, {s.positive} positive at margin "
                      f"{mpmath.nstr(s.margin, 3)} "
                      f"({'certified' if s.certified else 'not certified'})")
+        if c.orbit is not None:
+            o = c.orbit
+            parts = f"{o.rotations} from the rotations of the features" + (
+                ", 1 from the shift of b" if o.shift else "") + (
+                f", {o.class_rotations} from the class rotations" if o.class_rotations
+                else "")
+            lines.append(f"orbit:      dimension {o.dimension} ({parts})")
     if c.certificate is not None:
         lines += c.certificate.summary().splitlines()
     for note in c.notes:

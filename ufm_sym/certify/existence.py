@@ -202,7 +202,7 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
         rmax_mp = mpmath.mpf(int(rmax_q.p)) / int(rmax_q.q)
     P = point.W.nrows() * point.W.ncols() + point.H.nrows() * point.H.ncols() + point.b.nrows()
     xc = point.midpoint()
-    slc = choose_slice(problem, xc.floats())
+    slc = choose_slice(problem, xc.floats(), abs_tol=float(rmax_mp))
     t = slc.dimension
     n = P + t
     hi = point.prec

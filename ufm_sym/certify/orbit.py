@@ -1,24 +1,39 @@
 """The symmetry orbit through a point and the slice transversal to it.
 
+This module is the one source of the symmetry group: the certificate's slice
+(:func:`choose_slice`, :func:`transversality`) and the orbit dimension of the kinds of
+:mod:`ufm_sym.discover` (:func:`ufm_sym.discover.symmetry.orbit_dimension`, through
+:func:`generators_mp`) both use :func:`generators`.
+
 **The symmetries.**  ``f(W Q, Q^T H, b) = f(W, H, b)`` for every orthogonal ``d x d``
 matrix ``Q`` (``W H``, ``||W||_F`` and ``||H||_F`` do not change), and for
 cross-entropy with ``lambda_b = 0`` also ``f(W, H, b + c 1_K) = f(W, H, b)`` (each
-column of ``R`` moves by ``c 1_K``, which the softmax ignores).  Differentiating at
-``t = 0`` along ``Q = exp(t A)``, ``A`` skew, gives the *generators*
+column of ``R`` moves by ``c 1_K``, which the softmax ignores).  For MSE also
+``(O W, H P^T, O b)`` with ``O`` orthogonal, ``O 1_K = 1_K``, and ``P = O (x) J_n +
+S``, ``J_n = 1_n 1_n^T / n``, ``S`` any orthogonal map of the within-class deviations
+``V = R^K (x) 1_n^perp`` (zero on ``V^perp``): then ``P 1_N = 1_N`` and
+``O Y P^T = Y`` for ``Y = I_K (x) 1_n^T``, so ``R - Y -> O (R - Y) P^T`` keeps its norm.
+Differentiating at ``t = 0`` along ``Q = exp(t A)``, ``A`` skew, gives the *generators*
 
     xi_A(x) = (W A, -A H, 0),   A = E_kl - E_lk  (k < l),     xi_b = (0, 0, 1_K),
 
-``d(d-1)/2`` of them (plus ``xi_b``); they are linear in ``x``.  Their span at ``x`` is
+``d(d-1)/2`` of them (plus ``xi_b``), and for MSE the class rotations
+``(A W, -H (A (x) I_n), A b)`` (``A`` skew, ``A 1_K = 0``: ``(K-1)(K-2)/2``) and the
+sample rotations ``(0, H A, 0)`` (``A`` skew on ``V``: ``m(m-1)/2``, ``m = K(n-1)``,
+within a class and across classes); they are linear in ``x``.  Their span at ``x`` is
 the orbit's tangent space ``T(x)``; its dimension ``t`` is the rank of the ``P x g``
-matrix ``B(x) = [xi_1(x) ... xi_g(x)]``: ``d(d-1)/2`` when ``W`` has full rank ``d``,
-less when ``W`` is rank deficient (at the origin ``W = H = 0`` it is 0), and it is
-computed here, not assumed.  Differentiating ``f(g x) = f(x)`` gives
-``<grad f(x), xi(x)> = 0`` at *every* ``x``: the gradient is orthogonal to the orbit.
+matrix ``B(x) = [xi_1(x) ... xi_g(x)]``: ``d(d-1)/2`` for the rotations when ``W`` has
+full rank ``d``, less when ``W`` is rank deficient (at the origin ``W = H = 0`` it is
+0), and it is computed here, not assumed.  (At a critical point of MSE the within-class
+deviations ``H P_V`` vanish, since the gradient's ``V`` part is
+``(W^T W / N + lambda_H I) H P_V``, so the sample rotations fix every critical point.)
+Differentiating ``f(g x) = f(x)`` gives ``<grad f(x), xi(x)> = 0`` at *every* ``x``: the
+gradient is orthogonal to the orbit.
 
 **The slice.**  With ``Y0`` an exact ``P x t`` matrix whose columns are an
 orthonormal basis of ``T(x~)`` computed in float64 at the given point ``x~`` (the
 left singular vectors of ``B(x~)`` for its ``t`` singular values above
-``rel_tol * sigma_max``), the slice is the affine subspace
+``rel_tol * sigma_max`` and the search radius), the slice is the affine subspace
 
     { x : Y0^T (x - x~) = 0 },
 
@@ -56,8 +71,9 @@ from ufm_sym.certify.balls import BallPoint, num_params
 from ufm_sym.certify.flint_util import flint_module, max_upper
 from ufm_sym.model import Problem
 
-__all__ = ["Generator", "Slice", "choose_slice", "generator_pairs", "generators",
-           "generators_ball", "generators_float", "transversality"]
+__all__ = ["PARTS", "Generator", "Slice", "choose_slice", "generator_pairs", "generators",
+           "generators_ball", "generators_float", "generators_mp", "has_shift",
+           "transversality"]
 
 REL_TOL = 1e-8
 """Singular values of ``B(x~)`` below ``REL_TOL * sigma_max`` count as zero."""
@@ -77,17 +93,45 @@ def _triangles(m: int) -> list[list[tuple[int, int, int]]]:
             for k in range(p) for l in range(k + 1, p)]
 
 
-def _b_shift(problem: Problem) -> bool:
+def _wedge(u: dict[int, int], v: dict[int, int]) -> list[tuple[int, int, int]]:
+    """``u v^T - v u^T`` for sparse integer vectors, as ``(i, j, value)``, zeros dropped."""
+    out: dict[tuple[int, int], int] = {}
+    for i, a in u.items():
+        for j, c in v.items():
+            out[i, j] = out.get((i, j), 0) + a * c
+            out[j, i] = out.get((j, i), 0) - a * c
+    return [(i, j, x) for (i, j), x in sorted(out.items()) if x]
+
+
+def _deviation_basis(K: int, n: int) -> list[tuple[int, int, dict[int, int]]]:
+    """``(class, i, e_(c n + i) - e_(c n + n - 1))``, ``i < n - 1``: an integer basis of
+    the within-class deviations ``V = R^K (x) 1_n^perp``."""
+    return [(c, i, {c * n + i: 1, c * n + n - 1: -1}) for c in range(K) for i in range(n - 1)]
+
+
+def has_shift(problem: Problem) -> bool:
+    """Is ``b -> b + c 1_K`` a symmetry (CE with ``lambda_b = 0``)?
+
+    >>> has_shift(Problem(loss="ce", K=2, n=1, lambda_W=1, lambda_H=1, lambda_b=0))
+    True
+    >>> has_shift(Problem(loss="mse", K=2, n=1, lambda_W=1, lambda_H=1, lambda_b=0))
+    False
+    """
     return problem.loss == "ce" and problem.lambda_b == 0
 
 
 Sparse = list[tuple[int, int, int]]
 
+PARTS: tuple[str, ...] = ("rotation", "shift", "class", "sample")
+"""The parts of the group a :class:`Generator` belongs to: the rotations of the features
+``O(d)``, the shift of ``b``, the MSE class rotations, the MSE sample rotations."""
+
 
 @dataclass(frozen=True)
 class Generator:
     """A symmetry generator ``xi(x) = (LW W + W RW, LH H + H RH, Lb b + c 1_K)``,
-    each map an exact sparse integer matrix (``(i, j, value)`` triples)."""
+    each map an exact sparse integer matrix (``(i, j, value)`` triples); ``part`` one
+    of :data:`PARTS`."""
 
     name: str
     LW: Sparse = ()  # type: ignore[assignment]
@@ -96,35 +140,42 @@ class Generator:
     RH: Sparse = ()  # type: ignore[assignment]
     Lb: Sparse = ()  # type: ignore[assignment]
     shift: int = 0
+    part: str = "rotation"
 
 
 def generators(problem: Problem) -> list[Generator]:
-    """The symmetry generators of ``problem`` (module docstring): ``so(d)`` on the
-    feature space; the shift of ``b`` (CE, ``lambda_b = 0``); for MSE the class
-    rotations ``O`` with ``O 1_K = 1_K`` (``(O W, H (O (x) I_n)^T, O b)``) and the
-    rotations of the samples within each class fixing ``1_n`` (``H (I (x) Q_k)``).
+    """The symmetry generators of ``problem`` (module docstring), in this order:
+    ``so(d)`` on the feature space (``d(d-1)/2``); the shift of ``b`` (CE,
+    ``lambda_b = 0``); for MSE the class rotations ``O`` with ``O 1_K = 1_K``
+    (``(O W, H (O (x) I_n)^T, O b)``, ``(K-1)(K-2)/2``) and the sample rotations, the
+    skew maps ``u v^T - v u^T`` of the within-class deviations for pairs of the basis
+    ``e_(c n + i) - e_(c n + n - 1)`` (``i < n - 1``), within a class or across two
+    (``m(m-1)/2``, ``m = K(n-1)``).
 
     >>> from ufm_sym import Problem
     >>> len(generators(Problem(loss="ce", K=4, n=3, lambda_W=1, lambda_H=1)))
     7
-    >>> len(generators(Problem(loss="mse", K=4, n=3, lambda_W=1, lambda_H=1)))
-    13
+    >>> g = generators(Problem(loss="mse", K=4, n=3, lambda_W=1, lambda_H=1))
+    >>> [sum(x.part == q for x in g) for q in PARTS]   # so(4), -, so(3), so(8)
+    [6, 0, 3, 28]
     """
     K, d, n = problem.K, problem.d, problem.n
     out = [Generator(f"rotation[{k},{l}]", RW=[(k, l, 1), (l, k, -1)],
                      LH=[(l, k, 1), (k, l, -1)]) for k, l in generator_pairs(d)]
-    if _b_shift(problem):
-        out.append(Generator("shift b", shift=1))
+    if has_shift(problem):
+        out.append(Generator("shift b", shift=1, part="shift"))
     if problem.loss == "mse":
         for A in _triangles(K):
             RH = [(s * n + i, s2 * n + i, -v) for s, s2, v in A for i in range(n)]
             out.append(Generator(f"class rotation[{A[0][0]},{A[0][1]},{K - 1}]", LW=A, RH=RH,
-                                 Lb=A))
-        for c in range(K):
-            for A in _triangles(n):
-                RH = [(c * n + i, c * n + i2, v) for i, i2, v in A]
-                out.append(Generator(f"sample rotation[class {c}: {A[0][0]},{A[0][1]},"
-                                     f"{n - 1}]", RH=RH))
+                                 Lb=A, part="class"))
+        dev = _deviation_basis(K, n)
+        for a, (c, i, u) in enumerate(dev):
+            for c2, i2, v in dev[a + 1:]:
+                where = (f"class {c}: {i},{i2},{n - 1}" if c == c2 else
+                         f"class {c}: {i},{n - 1}; class {c2}: {i2},{n - 1}")
+                out.append(Generator(f"sample rotation[{where}]", RH=_wedge(u, v),
+                                     part="sample"))
     return out
 
 
@@ -160,6 +211,31 @@ def generators_float(problem: Problem, x: Sequence[float]) -> np.ndarray:
     b = x[K * d + d * N:]
     cols = [_apply(g, W, H, b, 0.0, K, d, N) for g in generators(problem)]
     return np.array(cols, dtype=float).T.reshape(num_params(problem), len(cols))
+
+
+def generators_mp(problem: Problem, point: Sequence[Any]) -> list[list[Any]]:
+    """The columns of ``B(x)`` at a point ``(W, H, b)`` of ``mpmath`` matrices (``b`` a
+    column), each a flat list of ``mpf`` in the order of
+    :func:`ufm_sym.highprec.evaluate.flatten`, one per :func:`generators` entry
+    (call under the working precision: the arithmetic is ``mpf``).
+
+    >>> import mpmath
+    >>> from ufm_sym import Problem
+    >>> p = Problem(loss="mse", K=3, n=1, d=1, lambda_W=1, lambda_H=1)
+    >>> W, H = mpmath.matrix([[1], [-1], [0]]), mpmath.matrix([[2, -2, 0]])
+    >>> cols = generators_mp(p, (W, H, mpmath.zeros(3, 1)))
+    >>> [int(t) for t in cols[0]]      # the class rotation (A W, -H A, A b), A 1 = 0
+    [-1, -1, 2, -2, -2, 4, 0, 0, 0]
+    """
+    import mpmath
+
+    W, H, b = point
+    K, d, N = problem.K, problem.d, problem.N
+    Wr = [[W[a, c] for c in range(d)] for a in range(K)]
+    Hr = [[H[c, j] for j in range(N)] for c in range(d)]
+    br = [b[a] if not hasattr(b, "rows") else b[a, 0] for a in range(K)]
+    zero = mpmath.mpf(0)
+    return [_apply(g, Wr, Hr, br, zero, K, d, N) for g in generators(problem)]
 
 
 def generators_ball(x: BallPoint) -> Any:
@@ -209,18 +285,31 @@ class Slice:
                 f"({self.generators} generators)")
 
 
-def choose_slice(problem: Problem, x: Sequence[float], rel_tol: float = REL_TOL) -> Slice:
+def choose_slice(problem: Problem, x: Sequence[float], rel_tol: float = REL_TOL,
+                 abs_tol: float = 0.0) -> Slice:
     """The orbit's tangent space at the flat point ``x`` (float64 SVD of ``B(x)``)
-    and the slice orthogonal to it (module docstring)."""
+    and the slice orthogonal to it (module docstring).  A singular value counts when
+    it exceeds both ``rel_tol * sigma_max`` and ``abs_tol``: the certificate passes its
+    search radius, so that a direction whose size at ``x`` is below the radius (the
+    point lies that close to where it vanishes, e.g. the origin) is not taken for part
+    of the orbit, as :func:`ufm_sym.discover.symmetry.orbit_dimension` does not take
+    it at that margin.
+
+    >>> from ufm_sym import Problem
+    >>> p = Problem(loss="ce", K=2, n=1, lambda_W=1, lambda_H=1, lambda_b=1)
+    >>> x = [1e-40, 0, 0, 0] + [1e-35, 0, 0, 0] + [0, 0]      # 1e-35 from the origin
+    >>> choose_slice(p, x).dimension, choose_slice(p, x, abs_tol=1e-25).dimension
+    (1, 0)
+    """
     B = generators_float(problem, x)
     g = B.shape[1]
-    group = "mse" if problem.loss == "mse" else ("ce-shift" if _b_shift(problem) else "ce")
+    group = "mse" if problem.loss == "mse" else ("ce-shift" if has_shift(problem) else "ce")
     if g == 0:
         return Slice(0, 0, np.zeros((num_params(problem), 0)), np.zeros((0, 0)), (), group,
                      rel_tol)
     U, S, Vt = np.linalg.svd(B, full_matrices=False)
     top = float(S[0]) if S.size else 0.0
-    t = int(sum(1 for s in S if top > 0 and s > rel_tol * top))
+    t = int(sum(1 for s in S if top > 0 and s > rel_tol * top and s > abs_tol))
     Y0 = np.ascontiguousarray(U[:, :t])
     C = Vt[:t].T / S[:t]
     return Slice(t, g, Y0, C, tuple(float(s) for s in S), group, rel_tol)

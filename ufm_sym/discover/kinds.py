@@ -172,7 +172,9 @@ def classify_perturbed(problem: Any, point: Any, perturbation: Any, dps: int) ->
     """The kind of ``point`` for ``f + perturbation`` (the test hook): the same margin
     rule and decisions as :func:`ufm_sym.landscape.classify`, without the criterion
     (which speaks of ``f`` alone, so no ``global_min``: minima are ``local_min`` until
-    :func:`mark_spurious` compares them)."""
+    :func:`mark_spurious` compares them).  The orbit is that of the symmetries the
+    perturbation keeps (its ``symmetries``, parts of :data:`ufm_sym.certify.orbit.PARTS`;
+    all of them when it does not say)."""
     from ufm_sym.certify.inertia import hessian_spectrum
     from ufm_sym.discover.symmetry import orbit_dimension
     from ufm_sym.highprec.evaluate import (
@@ -208,7 +210,8 @@ def classify_perturbed(problem: Any, point: Any, perturbation: Any, dps: int) ->
             return Verdict("not_critical", f"||grad f|| = {mpmath.nstr(gn, 5)} > margin "
                            f"{mpmath.nstr(margin, 3)}", spectrum=None, orbit=None, **base)
         spec = hessian_spectrum(A, margin, dps)
-        orbit = orbit_dimension(problem, point, margin, dps)
+        orbit = orbit_dimension(problem, point, margin, dps,
+                                parts=getattr(perturbation, "symmetries", None))
         if spec.negative > 0:
             if spec.certified:
                 return Verdict("strict_saddle", f"critical; {spec.negative} Hessian "

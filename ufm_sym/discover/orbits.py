@@ -1,11 +1,11 @@
 """De-duplication modulo symmetry: invariants of a critical point, and the orbits found.
 
 Two critical points on one orbit of the symmetries (``(W Q, Q^T H)``, ``b + c 1_K`` for
-CE with ``lambda_b = 0``, and the relabellings of classes and of samples within a
-class) have the same
+CE with ``lambda_b = 0``, the MSE class rotations ``(O W, H (O (x) I_n)^T, O b)``, and
+the relabellings of classes and of samples within a class) have the same
 
 * objective value ``f``;
-* singular values of ``W`` (``W Q`` has those of ``W``; a relabelling permutes rows);
+* singular values of ``W`` (``O W Q`` has those of ``W``; a relabelling permutes rows);
 * Hessian spectrum (the Hessian at the image is an orthogonal conjugate).
 
 So points whose invariants agree within the tolerances are counted as one orbit, and

@@ -12,10 +12,14 @@ The bump is ``-depth * exp(-phi(x) / (2 width^2))`` with
              + ||W H - W_c H_c||_F^2 + ||P (b - b_c)||^2
 
 (``P`` centres ``b`` when ``b -> b + c 1_K`` is a symmetry, else ``P = I``).  ``phi``
-is invariant under ``(W Q, Q^T H)`` and vanishes on the orbit of the centre ``c``, so
-the perturbed objective keeps every symmetry of ``f`` and a minimum it creates is an
-orbit, with the Hessian kernel the orbit's tangent space, exactly like a minimum of
-``f`` itself.  Value, gradient and Hessian are written once on NumPy arrays and run
+is invariant under ``(W Q, Q^T H)`` (and the shift) and vanishes on the orbit of the
+centre ``c``, so the perturbed objective keeps those symmetries of ``f`` and a minimum
+it creates is an orbit of them, with the Hessian kernel the orbit's tangent space,
+exactly like a minimum of ``f`` itself.  It does not keep the MSE class and sample
+rotations (``W W^T`` and ``H^T H`` are not invariant under them), so
+:attr:`OrbitBump.symmetries` names the parts of the group it keeps and
+:func:`ufm_sym.discover.kinds.classify_perturbed` counts the orbit of those.  Value,
+gradient and Hessian are written once on NumPy arrays and run
 in float64 (``float`` arrays) or at high precision (``object`` arrays of ``mpf``); the
 test suite checks them against finite differences.
 
@@ -50,6 +54,9 @@ class OrbitBump:
     docstring).  ``center`` is a flat vector (``W``, ``H`` row-major, then ``b``);
     ``value``, ``gradient`` and ``hessian`` take a flat float64 array or a sequence of
     ``mpf`` (then they compute at the current ``mpmath`` precision)."""
+
+    symmetries: tuple[str, ...] = ("rotation", "shift")
+    """The parts of :data:`ufm_sym.certify.orbit.PARTS` that ``f + bump`` keeps."""
 
     def __init__(self, problem: Problem, center: Sequence[float], depth: float,
                  width: float) -> None:

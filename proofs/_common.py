@@ -375,3 +375,24 @@ def direction_of(claim: Any) -> dict[str, Any]:
     """The direction a definitional statement ``Delta = (D_W, D_H, D_b)`` defines."""
     rhs = claim.statement.rhs
     return dict(zip(("D_W", "D_H", "D_b"), rhs, strict=True))
+
+
+#: random starts per setting for the orbits that ``ufm-sym discover`` finds (theorem
+#: evidence beyond the constructed families)
+DISCOVER_STARTS = 20
+
+
+def discovered_records(ctx: VerifyContext, loss: str) -> list[Any]:
+    """High-precision critical points found by :func:`ufm_sym.discover.find_orbits` from
+    random starts (L-BFGS, deflated Levenberg-Marquardt, gradient-norm minimisation),
+    one per distinct orbit, for every default setting of ``loss`` with K <= 4 (memoised
+    for the run, so records keep their identity)."""
+    from ufm_sym.discover import find_orbits
+    from ufm_sym.highprec.families import sample_settings
+
+    def make() -> list[Any]:
+        return [o.record() for p in sample_settings() if p.loss == loss and p.K <= 4
+                for o in find_orbits(p, starts=DISCOVER_STARTS, seed=ctx.seed,
+                                     dps=hp_dps(ctx))]
+
+    return ctx.memo(("discovered-records", loss, ctx.seed, ctx.dps), make)

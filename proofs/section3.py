@@ -25,6 +25,7 @@ from ufm_sym_proofs.landscape import (
     c2_records,
     classify_record,
     direction_for_record,
+    discovered_theorem_evidence,
     theorem_evidence,
 )
 from ufm_sym_proofs.numeric_evidence import (
@@ -383,6 +384,7 @@ def _register_landscape(registry: Registry) -> None:
     c.check("certified")(lambda claim, ctx: Cert.theorem_certified_evidence(
         claim, ctx, C.hp_records(ctx, LOSS)))
     c.check("high-precision")(lambda claim, ctx: theorem_evidence(ctx, LOSS, claim))
+    c.check("high-precision")(lambda claim, ctx: discovered_theorem_evidence(ctx, LOSS, claim))
     c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, claim))
 
 

@@ -34,7 +34,7 @@ from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
 from ufm_sym_proofs import section3 as S3
 from ufm_sym_proofs import section4_points as P
-from ufm_sym_proofs.landscape import theorem_evidence
+from ufm_sym_proofs.landscape import discovered_theorem_evidence, theorem_evidence
 
 LOSS = "mse"
 D = C.derivation()
@@ -883,6 +883,7 @@ def _register_theorem(registry: Registry) -> None:
         ev.samples = e1.samples + e2.samples  # different points
         return ev
 
+    c.check("high-precision")(lambda claim, ctx: discovered_theorem_evidence(ctx, LOSS, claim))
     c.check("numeric")(lambda claim, ctx: numeric_theorem_evidence(ctx, LOSS, claim))
 
 

@@ -208,6 +208,9 @@ def register(registry: Registry) -> None:
                                      evaluate=False)),
             sp.Eq(E.F, E.FSTAR, evaluate=False)))
     c.check("high-precision")(lambda claim, ctx: _both(ctx, claim))
+    c.check("high-precision")(lambda claim, ctx: duality_gap_evidence(
+        claim, ctx, C.hp_records(ctx, "ce") + C.hp_records(ctx, "mse")))
+    c.check("high-precision")(lambda claim, ctx: cvxpy_evidence(ctx))
 
 
 def _both(ctx: VerifyContext, claim: Any) -> Evidence:
@@ -228,3 +231,48 @@ def _both(ctx: VerifyContext, claim: Any) -> Evidence:
     ev.passed = e1.passed and e2.passed
     ev.detail = truth_ev.detail + " | " + ev.detail
     return ev
+
+
+def duality_gap_evidence(claim: Any, ctx: VerifyContext, records: Any) -> Evidence:
+    """The lemma's statement with f* replaced by a *lower bound* on min f that does not
+    use the closed forms or the lemma: the Fenchel dual bound of the convex relaxation at
+    the dual point built from grad g(R) (:func:`ufm_sym.convex.global_certificate`).  Since
+    L <= f* <= f, ``f - L`` within the margin proves ``f = f*`` to that margin where the
+    premise holds; at the points of C2 the premise fails and the dual point is infeasible
+    (the certificate must not hold there)."""
+    from ufm_sym.convex import global_certificate
+    from ufm_sym_proofs import environments as E
+
+    def make() -> list[Any]:
+        out = []
+        with mpmath.workdps(ctx.dps):
+            for rec in records:
+                cert = global_certificate(rec.problem, rec.point, dps=ctx.dps)
+                env = E.landscape_env(rec, ctx)
+                env[E.FSTAR.name] = cert.lower_bound   # a lower bound on min f, not f*
+                out.append((f"{rec.problem.describe()} [{rec.family}]", env, None))
+        return out
+
+    ev = C.statement_truth_evidence(ctx, claim, make, "f against the Fenchel dual lower bound "
+                                    "of the convex relaxation (no closed form)",
+                                    margin=C.hp_margins(ctx))
+    with mpmath.workdps(ctx.dps):
+        wrong = [f"{r.family}" for r in records
+                 if global_certificate(r.problem, r.point, dps=ctx.dps).holds
+                 is not bool(r.is_global_min)]
+    if wrong:
+        ev.passed = False
+        ev.detail += "; the certificate disagrees with the criterion at " + ", ".join(wrong[:3])
+    return ev
+
+
+def cvxpy_evidence(ctx: VerifyContext) -> Evidence:
+    """f* by a convex solver on the relaxation F (cvxpy with Clarabel), bracketed in mpmath
+    by a dual lower bound and a primal value, against the closed forms of [12] and [13]
+    and L-BFGS from random starts (:mod:`ufm_sym.convex.solver`): an independent global
+    value for every setting of :func:`~ufm_sym.convex.solver.default_settings`."""
+    from ufm_sym.convex.solver import cross_check_evidence, cross_check_global_value
+
+    rows = ctx.memo(("cvxpy", ctx.dps, ctx.seed),
+                    lambda: cross_check_global_value(dps=ctx.dps, seed=ctx.seed))
+    return cross_check_evidence(rows)

@@ -34,6 +34,7 @@ from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
 from ufm_sym_proofs import section3 as S3
 from ufm_sym_proofs import section4_points as P
+from ufm_sym_proofs.cited import duality_gap_evidence
 from ufm_sym_proofs.landscape import discovered_theorem_evidence, theorem_evidence
 
 LOSS = "mse"
@@ -340,6 +341,7 @@ def _register_claims(registry: Registry) -> None:
     c.check("high-precision")(lambda claim, ctx: _merge(
         E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
                            "at every MSE critical point"), P.prop41_evidence(ctx)))
+    c.check("high-precision")(lambda claim, ctx: duality_gap_evidence(claim, ctx, recs(ctx)))
     c.check("numeric")(lambda claim, ctx: P.numeric_prop41_evidence(ctx))
 
     # --------------------------------------------------------- Proposition 4.2
@@ -599,7 +601,7 @@ def _register_prop43(registry: Registry) -> None:
     c = registry.claim(
         "prop:4.3", "Proposition 4.3: (W V, V^T H, b) is a critical point in normal form with "
         "the same Hessian information", uses=("eq:4.14", "eq:4.15", "step:4.3.crit",
-                                               "eq:4.25"),
+                                               "eq:4.25", "step:4.3.inv"),
         kind="proposition", section="4",
         statement=[sp.Eq(FrobeniusNorm(P.GRAD_F_ROT), 0, evaluate=False),
                    sp.Eq(P.F_ROT, E.F, evaluate=False),
@@ -754,7 +756,7 @@ def _register_theorem(registry: Registry) -> None:
     Eg = G - THR * Ur * Vr.T
     c = registry.claim(
         "eq:4.32", "Case 2 (r < K): grad g = sqrt(lW lH) sum_{i<=r} u_i v_i^T + sum_{j>r} "
-        "sigma_j u_j v_j^T", uses=("eq:4.30",), section="4",
+        "sigma_j u_j v_j^T", uses=("eq:4.29", "eq:4.30"), section="4",
         title_tex=r"Case 2 ($r<K$): $\nabla g(\mathbf R)=\sqrt{\lambda_W\lambda_H}\sum_{i\le r}"
                   r"\mathbf u_i\mathbf v_i^\top+\sum_{j>r}\sigma_j\mathbf u_j\mathbf v_j^\top$",
         statement=[sp.Eq(Ur.T * Eg, sp.ZeroMatrix(r_, N), evaluate=False),

@@ -143,8 +143,8 @@ def test_frobenius_norm_and_pow():
 
 
 def test_errors():
-    with pytest.raises(UnsupportedExpressionError, match="HadamardProduct"):
-        evaluate_matrix_expr(sp.HadamardProduct(D.W, D.W), {"W": np.eye(2)})
+    with pytest.raises(UnsupportedExpressionError, match="KroneckerProduct"):
+        evaluate_matrix_expr(sp.KroneckerProduct(D.W, D.W), {"W": np.eye(2)})
     with pytest.raises(EvaluationError, match="H: no value"):
         evaluate_matrix_expr(D.W * D.H, {"W": np.eye(2)})
     with pytest.raises(EvaluationError, match="does not match"):

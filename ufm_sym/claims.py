@@ -156,7 +156,9 @@ class ProofStep:
     fact of :mod:`ufm_sym.facts`, for ``claim`` the label of a claim the proof uses,
     for ``identity`` how SymPy derived it.  ``check`` (identities) returns the step's
     symbolic evidence; facts are checked by their own randomized tests and claims by
-    the registry (a step citing a label outside ``uses`` is refused).
+    the registry (a step citing a label outside ``uses`` is refused).  ``subs``: for a
+    fact step, the substitution (by symbol name) that instantiates the fact's statement
+    in the paper's symbols.
     """
 
     text: str
@@ -164,6 +166,7 @@ class ProofStep:
     kind: str = "identity"
     by: str = ""
     check: CheckFn | None = None
+    subs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in STEP_KINDS:

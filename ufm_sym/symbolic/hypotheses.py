@@ -47,6 +47,11 @@ class Hypothesis:
         factors = _factors_of(self.product)
         if factors is None:
             raise ValueError(f"hypothesis {self.product} is not a product of matrix factors")
+        if isinstance(self.value, MatrixExpr) and not (
+                self.value.is_ZeroMatrix or isinstance(self.value, sp.Identity)):
+            raise ValueError(f"hypothesis {self.product} = {self.value}: a matrix value must be "
+                             "a ZeroMatrix or an Identity (other products are not substituted "
+                             "in order); write the identity as a combination instead")
         if not isinstance(self.value, MatrixExpr) and self.product.shape != (1, 1):
             raise ValueError(f"hypothesis {self.product} = {self.value}: a scalar value needs "
                              f"a 1 x 1 product, got shape {self.product.shape}")

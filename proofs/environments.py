@@ -246,8 +246,8 @@ def theorem_statement() -> Any:
 _D = C.derivation()
 #: the hypotheses of the theorems: d = K and the weight decays' signs
 THEOREM_HYPOTHESES: tuple[Any, ...] = (
-    sp.Eq(_D.d, _D.K, evaluate=False), sp.Gt(_D.lambda_W, 0), sp.Gt(_D.lambda_H, 0),
-    sp.Ge(_D.lambda_b, 0))
+    sp.Eq(_D.d, _D.K, evaluate=False), sp.Gt(_D.lambda_W, 0, evaluate=False),
+    sp.Gt(_D.lambda_H, 0, evaluate=False), sp.Ge(_D.lambda_b, 0, evaluate=False))
 
 
 def hypotheses_hold(hypotheses: Any, problem: Any) -> bool:

@@ -378,7 +378,7 @@ def _register_landscape(registry: Registry) -> None:
 
     c = registry.claim(
         "thm:1.1", "Theorem 1.1: CE with d = K is strict saddle, no spurious local minima",
-        uses=("lem:3.1", "step:3.C", "step:3.final", "hyp:dimension"),
+        uses=("lem:3.1", "step:3.C", "step:3.a", "step:3.final", "hyp:dimension"),
         kind="theorem", section="1", statement=E.theorem_statement(),
         hypotheses=E.THEOREM_HYPOTHESES)
     c.check("certified")(lambda claim, ctx: Cert.theorem_certified_evidence(

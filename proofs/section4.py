@@ -867,8 +867,8 @@ def _register_theorem(registry: Registry) -> None:
 
     c = registry.claim(
         "thm:1.2", "Theorem 1.2: MSE with d = K is strict saddle, no spurious local minima",
-        uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.31", "step:4.final",
-              "hyp:dimension"), kind="theorem", section="1",
+        uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.1", "eq:4.31", "eq:4.35",
+              "step:4.final", "hyp:dimension"), kind="theorem", section="1",
         statement=E.theorem_statement(), hypotheses=E.THEOREM_HYPOTHESES)
 
     c.check("certified")(lambda claim, ctx: Cert.theorem_certified_evidence(

@@ -55,6 +55,8 @@ class PaperLatexPrinter(LatexPrinter):
         name = expr.name
         if name in _SPECIAL_MATRICES:
             return _SPECIAL_MATRICES[name]
+        if "\\" in name:  # a name that is LaTeX already (\nabla^2 f): print it as it is
+            return name
         base, _, sub = name.partition("_")
         if base == "D" and sub:
             return r"\boldsymbol{\Delta}_" + _sub(sub)

@@ -50,12 +50,15 @@ def _first_error(log: str) -> str:
 
 def compile_pdf(tex: str | os.PathLike[str], pdf: str | os.PathLike[str] | None = None, *,
                 preamble: str | os.PathLike[str] | None = None,
-                timeout: float = TIMEOUT_S) -> Path:
+                timeout: float = TIMEOUT_S,
+                log_to: str | os.PathLike[str] | None = None) -> Path:
     """Compile ``tex`` to ``pdf`` (default: next to it, suffix ``.pdf``).
 
     With ``preamble`` (a ``--body-only`` appendix) a wrapper document inputs the
     preamble file and the body.  On failure the LaTeX log is copied next to the PDF
-    (``.log``) and :class:`LatexCompileError` names the first error.
+    (``.log``) and :class:`LatexCompileError` names the first error.  With ``log_to``
+    the log of a successful run is copied there too (the tests read its overfull
+    boxes).
     """
     exe = latexmk()
     if exe is None:
@@ -88,5 +91,8 @@ def compile_pdf(tex: str | os.PathLike[str], pdf: str | os.PathLike[str] | None 
             log_out = pdf.with_suffix(".log")
             atomic_write_bytes(log_out, log.encode("utf-8"))
             raise LatexCompileError(f"latexmk failed ({_first_error(log)}); log: {log_out}")
+        if log_to is not None:
+            log_file = work / (Path(main).stem + ".log")
+            atomic_write_bytes(log_to, log_file.read_bytes() if log_file.exists() else b"")
         atomic_write_bytes(pdf, built.read_bytes())
     return pdf

@@ -18,7 +18,8 @@ from pathlib import Path
 from ufm_sym.appendix.templating import latex_environment
 from ufm_sym.atomic_write import atomic_write_bytes
 
-__all__ = ["INSTALL_HINT", "LatexCompileError", "LatexmkMissing", "compile_pdf", "latexmk"]
+__all__ = ["INSTALL_HINT", "LatexCompileError", "LatexmkMissing", "compile_pdf", "latexmk",
+           "overfull_boxes"]
 
 INSTALL_HINT = ("latexmk was not found on PATH; install the Debian packages "
                 "`latexmk texlive-latex-extra` (apt-get install latexmk texlive-latex-extra)")
@@ -39,6 +40,19 @@ class LatexCompileError(RuntimeError):
 def latexmk() -> str | None:
     """The path of ``latexmk`` on ``PATH``, or ``None``."""
     return shutil.which("latexmk")
+
+
+def overfull_boxes(log: str) -> list[tuple[float, str]]:
+    r"""The overfull boxes a LaTeX log reports: ``(points too wide or high, the log
+    line)``, widest first.
+
+    >>> overfull_boxes("Overfull \\hbox (0.5pt too wide) in paragraph at lines 1--2\n"
+    ...                "Overfull \\vbox (12.25pt too high) has occurred")[0][0]
+    12.25
+    """
+    found = [(float(m.group(1)), m.group(0)) for m in re.finditer(
+        r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\).*$", log, re.M)]
+    return sorted(found, reverse=True)
 
 
 def _first_error(log: str) -> str:

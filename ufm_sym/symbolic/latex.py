@@ -106,7 +106,8 @@ class PaperLatexPrinter(LatexPrinter):
     def _boolean_operand(self, arg: Any, outer: str) -> str:
         inner = _BOOLEAN_PRECEDENCE.get(type(arg).__name__)
         tex = self._print(arg)
-        if inner is not None and inner <= _BOOLEAN_PRECEDENCE[outer] and inner < 5:
+        mixed = {type(arg).__name__, outer} == {"And", "Or"}   # always bracketed
+        if inner is not None and (inner <= _BOOLEAN_PRECEDENCE[outer] or mixed) and inner < 5:
             return r"\left(" + tex + r"\right)"
         return tex
 

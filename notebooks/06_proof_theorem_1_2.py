@@ -36,7 +36,6 @@ from ufm_sym.appendix.notebook import (
     paper_registry,
     run_claims,
     show_claim,
-    show_step,
     summary_table,
 )
 

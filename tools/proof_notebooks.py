@@ -44,6 +44,15 @@ def _code(text: str, tags: tuple[str, ...] = ()) -> str:
     return head + "\n" + text.rstrip()
 
 
+def _imports(steps: bool, plot: bool) -> str:
+    names = ["paper_registry", "run_claims", "show_claim", "summary_table"]
+    names += ["show_step"] if steps else []
+    names += ["escape_plot"] if plot else []
+    head = "import matplotlib.pyplot as plt\n\nfrom ufm_sym import Problem\n" if plot else ""
+    return (head + "from ufm_sym.appendix.notebook import (\n"
+            + "".join(f"    {n},\n" for n in sorted(names)) + ")\n\n")
+
+
 def notebook_text(theorem: str, registry) -> str:
     """The percent-format text of the notebook of ``theorem``."""
     stem, loss, heading, (lw, lh, lb) = THEOREMS[theorem]
@@ -69,12 +78,8 @@ def notebook_text(theorem: str, registry) -> str:
               "SAMPLES = 10           # float64 points per numeric check (the CLI default "
               "is 100)\n"
               "SEED = 0", tags=("parameters",)),
-        _code("import matplotlib.pyplot as plt\n\n"
-              "from ufm_sym import Problem\n"
-              "from ufm_sym.appendix.notebook import (\n"
-              "    escape_plot,\n    paper_registry,\n    run_claims,\n    show_claim,\n"
-              "    show_step,\n    summary_table,\n)\n\n"
-              "registry = paper_registry()\n"
+        _code(_imports(n_steps > 0, any(lbl in PLOT_AFTER for lbl in chain))
+              + "registry = paper_registry()\n"
               f'report = run_claims(["{theorem}"], dps=DPS, samples=SAMPLES, seed=SEED)\n'
               "results = report.by_label()\n"
               "summary_table(report)"),

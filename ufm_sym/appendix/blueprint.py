@@ -5,9 +5,9 @@ r"""The claims as a Lean *blueprint* source (leanblueprint, rendered by plasTeX)
 ``content.tex`` (the claims), ``plastex.cfg`` and ``macros/{common,web,print}.tex``.
 Each claim is a ``definition``, ``lemma``, ``proposition`` or ``theorem`` environment
 with its ``\label`` (:func:`blueprint_label`: ``eq:3.4`` is ``ufm:eq-3.4``, so that the
-graph, which shows what follows the last colon, names it ``eq-3.4``) and ``\uses`` (the claims it uses), followed by a
-``proof`` environment with ``\uses`` (the claims its proof steps cite, else all it
-uses) holding the proof steps, the derivation or what a cited result cites; our evidence
+graph, which shows what follows the last colon, names it ``eq-3.4``) and ``\uses`` (the
+claims it uses), followed by a ``proof`` environment with ``\uses`` (the claims its
+proof steps cite, else all it uses) holding the proof steps, the derivation or what a cited result cites; our evidence
 follows as a remark.  Nothing is marked ``\leanok`` and no ``\lean{...}`` names a
 declaration: there is no Lean formalization yet, and this is where one starts.
 
@@ -20,8 +20,9 @@ leanblueprint``): the dependency graph is ``DIR/web/dep_graph_document.html``.
 >>> _ = reg.claim("eq:1.1", "x is real", kind="model", statement=sp.Eq(sp.Symbol("x"), 1))
 >>> _ = reg.claim("thm:1.1", "the theorem", kind="theorem", uses=("eq:1.1",))
 >>> files = blueprint_files(reg)
->>> sorted(files)
-['content.tex', 'macros/common.tex', 'macros/print.tex', 'macros/web.tex', 'plastex.cfg', 'print.tex', 'web.tex']
+>>> sorted(files)  # doctest: +NORMALIZE_WHITESPACE
+['content.tex', 'macros/common.tex', 'macros/print.tex', 'macros/web.tex',
+ 'plastex.cfg', 'print.tex', 'web.tex']
 >>> print(files["content.tex"].split("\\begin{theorem}")[1].split("\\end{theorem}")[0].strip())
 [the theorem]
 \label{ufm:thm-1.1}

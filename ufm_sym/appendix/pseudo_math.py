@@ -174,7 +174,7 @@ def _math(s: str) -> str:
                 out.append(r"\boldsymbol{\Delta}")
                 continue
             if word == "lambda" and s[i:i + 4] in ("_min", "_max"):
-                out.append(r"\lambda_{\%s}" % s[i + 1:i + 4])
+                out.append(r"\lambda_{" + "\\" + s[i + 1:i + 4] + "}")
                 i += 4
                 continue
             out.append(_identifier(word))
@@ -288,7 +288,8 @@ def _split_punct(word: str) -> tuple[str, str, str]:
     """``(lead, core, trail)``: unbalanced brackets and sentence punctuation around a
     word kept apart from it."""
     lead = ""
-    while word and word[0] in "([" and word.count(word[0]) > word.count(")" if word[0] == "(" else "]"):
+    while word and word[0] in "([" and word.count(word[0]) > word.count(
+            ")" if word[0] == "(" else "]"):
         lead += word[0]
         word = word[1:]
     trail = ""

@@ -14,6 +14,7 @@ from ufm_sym.commands.run_options import (
     context_from,
     report_for,
     resolve_labels,
+    stored_report,
 )
 from ufm_sym.model import UFMInputError
 
@@ -53,20 +54,19 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf
+    from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf, latexmk
     from ufm_sym.appendix.write import write_appendix
     from ufm_sym.atomic_write import ensure_writable_dir
     from ufm_sym.claims import load_registry
-
-    from ufm_sym.appendix.pdf import latexmk
 
     ctx = context_from(args)
     if args.pdf and latexmk() is None:   # before the (long) run, nothing written
         raise UFMInputError(f"--pdf: {LatexmkMissing()}")
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
+    stored = stored_report(args, registry, labels)
     out_dir = ensure_writable_dir(args.out)  # fail before the (long) run
-    report = report_for(args, registry, labels, ctx)
+    report = report_for(args, registry, labels, ctx, stored)
     files = write_appendix(out_dir, registry, report, labels, body_only=args.body_only,
                            label_prefix=args.label_prefix)
     error: str | None = None

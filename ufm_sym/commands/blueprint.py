@@ -14,6 +14,7 @@ from ufm_sym.commands.run_options import (
     context_from,
     report_for,
     resolve_labels,
+    stored_report,
 )
 
 
@@ -52,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
     ctx = context_from(args)
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
+    stored = stored_report(args, registry, labels)
     ensure_writable_dir(Path(args.out) / "src")   # fail before the (long) run
-    report = report_for(args, registry, labels, ctx)
+    report = report_for(args, registry, labels, ctx, stored)
     written = write_blueprint(args.out, registry, report, labels)
     failures = report.failures() if report is not None else []
     if args.json:

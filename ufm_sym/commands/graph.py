@@ -15,6 +15,7 @@ from ufm_sym.commands.run_options import (
     context_from,
     report_for,
     resolve_labels,
+    stored_report,
 )
 from ufm_sym.model import UFMInputError
 
@@ -66,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
-    report = report_for(args, registry, labels, ctx)
+    stored = stored_report(args, registry, labels)
+    report = report_for(args, registry, labels, ctx, stored)
     if report is None:
         graph = build_graph(registry, labels=labels)
     else:

@@ -63,18 +63,26 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                         "appendix, the graph and the blueprint)")
 
 
-def report_for(args: argparse.Namespace, registry: Any, labels: list[str] | None,
-               ctx: Any) -> Any:
-    """The report these options ask for: ``None`` (``--no-run``), the one read from
-    ``--from-report``, or a fresh run of the claims (with a progress bar)."""
+def stored_report(args: argparse.Namespace, registry: Any, labels: list[str] | None) -> Any:
+    """The report of ``--from-report``, read and checked now (before any output exists),
+    or ``None``; ``--from-report`` with ``--no-run`` is bad input."""
     if args.no_run and args.from_report:
         raise UFMInputError("--from-report: cannot be combined with --no-run")
+    if not args.from_report:
+        return None
+    from ufm_sym.report import load_report
+
+    return load_report(args.from_report, registry, labels)
+
+
+def report_for(args: argparse.Namespace, registry: Any, labels: list[str] | None,
+               ctx: Any, stored: Any = None) -> Any:
+    """The report these options ask for: the ``stored`` one (``--from-report``),
+    ``None`` (``--no-run``), or a fresh run of the claims (with a progress bar)."""
+    if stored is not None:
+        return stored
     if args.no_run:
         return None
-    if args.from_report:
-        from ufm_sym.report import load_report
-
-        return load_report(args.from_report, registry, labels)
     from ufm_sym import report as report_mod
 
     return report_mod.run_with_progress(registry, ctx, labels)

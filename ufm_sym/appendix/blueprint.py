@@ -7,9 +7,10 @@ Each claim is a ``definition``, ``lemma``, ``proposition`` or ``theorem`` enviro
 with its ``\label`` (:func:`blueprint_label`: ``eq:3.4`` is ``ufm:eq-3.4``, so that the
 graph, which shows what follows the last colon, names it ``eq-3.4``) and ``\uses`` (the
 claims it uses), followed by a ``proof`` environment with ``\uses`` (the claims its
-proof steps cite, else all it uses) holding the proof steps, the derivation or what a cited result cites; our evidence
-follows as a remark.  Nothing is marked ``\leanok`` and no ``\lean{...}`` names a
-declaration: there is no Lean formalization yet, and this is where one starts.
+proof steps cite, else all it uses) holding the proof steps, the derivation or what a
+cited result cites; our evidence follows as a remark.  Nothing is marked ``\leanok``
+and no ``\lean{...}`` names a declaration: there is no Lean formalization yet, and this
+is where one starts.
 
 Render it with ``cd DIR/src && plastex -c plastex.cfg web.tex`` (``pip install
 leanblueprint``): the dependency graph is ``DIR/web/dep_graph_document.html``.

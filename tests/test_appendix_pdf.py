@@ -140,3 +140,65 @@ def test_graph_figures_fit_a_portrait_page_at_8pt(registry, stored_report):
         for f in figures:
             assert f["fits"], (f["title"], f["width_cm"], f["height_cm"],
                                PAGE_WIDTH_CM, PAGE_HEIGHT_CM)
+
+
+# ------------------------------------------------------- proof steps of each kind
+def steps_registry() -> Registry:
+    """A registry whose lemma has a proof step of each kind: a derived identity (with
+    its check), a named fact, a claim proved before."""
+    import sympy as sp
+
+    from ufm_sym.claims import Evidence, ProofStep
+
+    W = sp.MatrixSymbol("W", 3, 3)
+    a = sp.MatrixSymbol("a", 3, 1)
+    lw = sp.Symbol("lambda_W", positive=True)
+    reg = Registry()
+    base = reg.claim("eq:3.4", "balance lambda_W W^T W = lambda_W W^T W",
+                     statement=sp.Eq(lw * W.T * W, lw * W.T * W, evaluate=False))
+    base.check("symbolic")(lambda claim, ctx: Evidence.exact("symbolic", True, "identical"))
+    lem = reg.claim(
+        "lem:3.1", "Lemma 3.1: rank W <= K - 1", kind="lemma", uses=("eq:3.4",),
+        title_tex=r"Lemma 3.1: $\operatorname{rank}\mathbf W\le K-1$",
+        hypotheses=(sp.Eq(a.T * W, sp.ZeroMatrix(1, 3), evaluate=False),),
+        statement=sp.Implies(sp.Eq(a.T * W, sp.ZeroMatrix(1, 3), evaluate=False),
+                             sp.Le(sp.Symbol("r"), sp.Symbol("K") - 1)),
+        proof=[
+            ProofStep("left-multiply by $\\mathbf a^\\top$",
+                      sp.Eq(a.T * W * W.T * a, a.T * W * W.T * a, evaluate=False),
+                      "identity", "sympy.expand of the difference",
+                      check=lambda claim, ctx: Evidence.exact("symbolic", True, "0")),
+            ProofStep("so the kernels agree", None, "claim", "eq:3.4"),
+            ProofStep("a left null vector bounds the rank", None, "fact",
+                      "rank-left-null-vector"),
+        ])
+    lem.check("numeric")(lambda claim, ctx: Evidence.from_residual(
+        "numeric", 1e-15, 1e-10, 4, "rank W <= K - 1 at 4 points, ||W a|| <= 1e-15"))
+    return reg
+
+
+def test_proof_steps_of_each_kind_are_printed():
+    from ufm_sym.appendix import render_appendix
+    from ufm_sym.claims import VerifyContext
+
+    reg = steps_registry()
+    tex = render_appendix(reg, reg.run(VerifyContext()))
+    sec = tex[tex.index(r"\subsection{\texorpdfstring{\texttt{lem:3.1}"):]
+    proof = sec[sec.index(r"\ufmpart{Proof}"):sec.index(r"\ufmpart{Uses}")]
+    assert proof.count(r"\item ") == 3
+    assert "derived by SymPy from the objective (sympy.expand of the difference)" in proof
+    assert r"by \hyperref[ufm:eq:3.4]{(3.4)}" in proof
+    assert "by Fact: A" in proof and "Horn and Johnson" in proof
+    assert r"\mathbf{a}^\top \mathbf{W} \mathbf{W}^\top \mathbf{a}" in proof
+    assert r"Lemma 3.1: $\operatorname{rank}\mathbf W\le K-1$" in sec   # title_tex
+
+
+@needs_latex
+def test_proof_steps_compile_cleanly(tmp_path):
+    from ufm_sym.claims import VerifyContext
+
+    reg = steps_registry()
+    log, text = _compile(tmp_path, reg, reg.run(VerifyContext()))
+    assert not [b for b in overfull_boxes(log) if b[0] > 1.0]
+    assert not [line for line in text.splitlines() if find_pseudo_math(line)]
+    assert "derived by SymPy from the objective" in text and "by Fact:" in text

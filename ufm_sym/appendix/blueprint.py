@@ -45,13 +45,16 @@ import sympy as sp
 
 from ufm_sym import __version__
 from ufm_sym.appendix.escape import latex_escape, latex_label
+from ufm_sym.appendix.graph_tikz import section_key
 from ufm_sym.appendix.templating import latex_environment
 from ufm_sym.appendix.views import (
     REFERENCES,
+    RELATION_TEX,
     claim_view,
     object_latex,
     paper_ref,
     proof_part,
+    statement_items,
 )
 from ufm_sym.claims import Claim, Registry, Report
 
@@ -75,19 +78,9 @@ ENVIRONMENTS: dict[str, str] = {
     "theorem": "theorem", "cited": "theorem",
 }
 
-_REL = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
-
 _SECTION_TITLES = {"1": "The models and the main theorems",
                    "3": "Cross-entropy: the proof of Theorem 1.1",
                    "4": "Squared loss: the proof of Theorem 1.2"}
-
-
-def _items(statement: Any) -> list[Any]:
-    if statement is None:
-        return []
-    if isinstance(statement, list | tuple):
-        return [x for item in statement for x in _items(item)]
-    return [statement]
 
 
 def display_math(statement: Any) -> str:
@@ -101,10 +94,10 @@ def display_math(statement: Any) -> str:
     if isinstance(statement, dict):
         return "\n".join(r"\[\text{" + latex_escape(k) + r"}:\quad " + object_latex(v) + r"\]"
                          for k, v in statement.items() if v is not None)
-    items = _items(statement)
+    items = statement_items(statement)
     if len(items) > 1 and all(isinstance(x, sp.core.relational.Relational)
-                              and getattr(x, "rel_op", None) in _REL for x in items):
-        rows = [object_latex(x.lhs) + " &" + _REL[x.rel_op] + " " + object_latex(x.rhs)
+                              and getattr(x, "rel_op", None) in RELATION_TEX for x in items):
+        rows = [object_latex(x.lhs) + " &" + RELATION_TEX[x.rel_op] + " " + object_latex(x.rhs)
                 for x in items]
         return r"\[\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}\]"
     return "\n".join(r"\[" + object_latex(x) + r"\]" for x in items)
@@ -178,7 +171,7 @@ def blueprint_files(registry: Registry, report: Report | None = None,
         sections.setdefault(c.section or "", []).append(_entry(c, registry, report))
     chapters = [{"title": _SECTION_TITLES.get(sec, f"Section {sec}" if sec else "Other claims"),
                  "entries": entries}
-                for sec, entries in sorted(sections.items(), key=lambda kv: _key(kv[0]))]
+                for sec, entries in sorted(sections.items(), key=lambda kv: section_key(kv[0]))]
     ctx = {"version": __version__, "title": title, "chapters": chapters,
            "references": REFERENCES, "ran": report is not None,
            "settings": None if report is None else {
@@ -191,11 +184,6 @@ def blueprint_files(registry: Registry, report: Report | None = None,
              "macros/web.tex": "blueprint-macros-web.tex.j2",
              "macros/print.tex": "blueprint-macros-print.tex.j2"}
     return {path: env.get_template(tpl).render(ctx) for path, tpl in names.items()}
-
-
-def _key(section: str) -> tuple[int, str]:
-    head = section.split(".")[0]
-    return (int(head), section) if head.isdigit() else (10 ** 6, section)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any
 
 from ufm_sym.claims import ClaimResult, Registry, Report, VerifyContext
 
-__all__ = ["PAGE_HEIGHT_CM", "PAGE_WIDTH_CM", "tikz_figures", "tikz_legend"]
+__all__ = ["PAGE_HEIGHT_CM", "PAGE_WIDTH_CM", "section_key", "tikz_figures", "tikz_legend"]
 
 #: the text block a figure must fit (cm): 11 pt article, 2.2 cm margins, with room
 #: for the caption
@@ -130,10 +130,11 @@ def tikz_figures(registry: Registry, report: Report | None, labels: Sequence[str
         sec = registry[r.label].section if r.label in registry else ""
         sections.setdefault(sec, []).append(r)
     return [_figure(rs, registry, f"Section {sec}" if sec else "other claims")
-            for sec, rs in sorted(sections.items(), key=lambda kv: _section_key(kv[0]))]
+            for sec, rs in sorted(sections.items(), key=lambda kv: section_key(kv[0]))]
 
 
-def _section_key(section: str) -> tuple[int, str]:
+def section_key(section: str) -> tuple[int, str]:
+    """Sort key of a section name: ``"3"`` before ``"4"`` before ``"10"``, others last."""
     head = section.split(".")[0]
     return (int(head), section) if head.isdigit() else (10 ** 6, section)
 

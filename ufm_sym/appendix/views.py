@@ -38,9 +38,9 @@ from ufm_sym.claims import Claim, ClaimResult, Evidence, ProofStep
 from ufm_sym.symbolic.latex import paper_latex
 
 __all__ = [
-    "ClaimView", "EvidenceRow", "StepView", "UseRef", "claim_view", "object_latex",
-    "paper_ref", "proof_part", "residual_tex", "statement_latex", "statement_tex",
-    "title_tex",
+    "RELATION_TEX", "ClaimView", "EvidenceRow", "StepView", "UseRef", "claim_view",
+    "object_latex", "paper_ref", "proof_part", "residual_tex", "statement_items",
+    "statement_latex", "statement_tex", "title_tex",
 ]
 
 #: how each kind of claim label is named in the paper's words
@@ -81,11 +81,12 @@ def object_latex(obj: Any) -> str:
     return paper_latex(obj)
 
 
-def _items(statement: Any) -> list[Any]:
+def statement_items(statement: Any) -> list[Any]:
+    """The objects of a statement: a list or tuple flattened, ``None`` dropped."""
     if statement is None:
         return []
     if isinstance(statement, list | tuple):
-        return [x for item in statement for x in _items(item)]
+        return [x for item in statement for x in statement_items(item)]
     return [statement]
 
 
@@ -100,21 +101,21 @@ def statement_latex(statement: Any) -> list[str]:
     if isinstance(statement, dict):
         return [r"\text{" + latex_escape(k) + r"}:\quad " + object_latex(v)
                 for k, v in statement.items() if v is not None]
-    return [line for item in _items(statement) for line in (
+    return [line for item in statement_items(statement) for line in (
         statement_latex(item) if isinstance(item, dict) else [object_latex(item)])]
 
 
-_REL = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
+RELATION_TEX = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
 
 
 def statement_tex(statement: Any) -> str:
     r"""The statement as display macros: several relations as one aligned display
     (``\ufmaligned``, which falls back to a display per line when a line is wider
     than the text), anything else a ``\ufmdisplay`` per object."""
-    items = [] if isinstance(statement, dict) else _items(statement)
+    items = [] if isinstance(statement, dict) else statement_items(statement)
     if len(items) > 1 and all(isinstance(x, sp.core.relational.Relational)
-                              and getattr(x, "rel_op", None) in _REL for x in items):
-        rows = [r"\ufmrow{" + object_latex(x.lhs) + "}{" + _REL[x.rel_op] + " "
+                              and getattr(x, "rel_op", None) in RELATION_TEX for x in items):
+        rows = [r"\ufmrow{" + object_latex(x.lhs) + "}{" + RELATION_TEX[x.rel_op] + " "
                 + object_latex(x.rhs) + "}" for x in items]
         return "\\ufmaligned{%\n" + "\\ufmnext\n".join(rows) + "%\n}"
     return "\n".join(r"\ufmdisplay{" + line + "}" for line in statement_latex(statement))

@@ -27,6 +27,8 @@ from ufm_sym.appendix import (
     write_appendix,
 )
 from ufm_sym.appendix.pdf import INSTALL_HINT, LatexmkMissing, compile_pdf
+from ufm_sym.appendix.pseudo_math import text_to_tex
+from ufm_sym.appendix.views import statement_tex, title_tex
 from ufm_sym.claims import Evidence, Registry, VerifyContext, load_registry
 from ufm_sym.cli import main
 from ufm_sym.symbolic.latex import paper_latex
@@ -91,28 +93,35 @@ def test_every_claim_label_appears_with_its_label_and_title(registry, tex_all):
     for claim in registry:
         assert rf"\label{{ufm:{claim.label}}}" in tex_all
         assert rf"\texttt{{{latex_escape(claim.label)}}}" in secs[claim.label]
-        assert latex_escape(claim.title) in secs[claim.label]
+        assert title_tex(claim) in secs[claim.label]            # typeset title
+        assert latex_escape(claim.title) in secs[claim.label]   # plain-text bookmark
+
+
+def _items(statement):
+    items = statement if isinstance(statement, list | tuple) else [statement]
+    return [x for x in items if x is not None and not isinstance(x, dict | str)]
 
 
 def test_statements_are_printed_by_paper_latex(registry, tex_all):
     secs = sections(tex_all)
     checked = 0
     for claim in registry:
-        items = claim.statement if isinstance(claim.statement, list | tuple) else \
-            [claim.statement]
-        for item in items:
-            if item is None or isinstance(item, dict | str):
-                continue
+        assert statement_tex(claim.statement) in secs[claim.label], claim.label
+        for item in _items(claim.statement):
             if isinstance(item, sp.Symbol) and "\\" in item.name:
-                expected = item.name   # LaTeX text held in a Symbol prints as is
+                expected = [item.name]   # LaTeX text held in a Symbol prints as is
+            elif len(_items(claim.statement)) > 1 and isinstance(item, sp.Rel):
+                expected = [object_latex(item.lhs), object_latex(item.rhs)]   # aligned
             else:
-                expected = paper_latex(item)
-            assert rf"\ufmdisplay{{{expected}}}" in secs[claim.label], claim.label
+                expected = [paper_latex(item)]
+            for tex in expected:
+                assert tex in secs[claim.label], claim.label
             checked += 1
         for _, obj in claim.derivation:
-            assert object_latex(obj) in secs[claim.label], claim.label
+            assert statement_tex(obj) in secs[claim.label], claim.label
         for h in claim.hypotheses:
-            assert paper_latex(h) in secs[claim.label], claim.label
+            if h is not sp.true:     # a hypothesis that evaluated to True says nothing
+                assert paper_latex(h) in secs[claim.label], claim.label
         for dep in claim.uses:
             if dep in registry:
                 assert rf"\ufmuse{{ufm:{dep}}}" in secs[claim.label]
@@ -138,7 +147,7 @@ def test_evidence_table_from_a_real_run(registry, small_run):
     table = sec[sec.index(r"\begin{tabularx}"):sec.index(r"\end{tabularx}")]
     for e in result.evidence:
         assert latex_escape(e.level) in table
-        assert latex_escape(e.detail) in table
+        assert text_to_tex(e.detail) in table
         assert f"& {e.samples} &" in table
     assert r"\ufmyes" in table and r"\ufmno" not in table
     assert "passed: symbolic" in sec
@@ -150,13 +159,14 @@ def test_text_is_escaped_and_math_is_not():
     reg = toy_registry()
     tex = render_appendix(reg, reg.run(VerifyContext()))
     sec = sections(tex)["eq:a"]
-    assert (r"50\% of \{x\_1\} \& \#W \textasciitilde{} \textasciicircum{} {[}13{]} "
-            r"\textless{}= \textbackslash{} \ensuremath{\lambda}") in sec
+    title = reg["eq:a"].title
+    assert text_to_tex(title) in sec and latex_escape(title) in sec   # typeset; bookmark
+    assert r"50\% of $\{x_1\}$ \& \#W" in sec and r"{[}13{]}" in sec
     assert r"x^{2} \geq 0" in sec                              # math untouched
-    assert r"expand (x - 1)\textasciicircum{}2 \& collect" in sec
-    assert r"x**2 \textgreater{}= 0 \& 100\% sure" in sec      # an evidence detail
-    assert r"x**2 >= 0" not in sec
-    assert r"\textbar{}x\_1\textbar{}\textasciicircum{}2 at \{points\}" in sec
+    assert r"expand $(x - 1)^2$ \& collect" in sec             # a caption
+    assert r"$x^2 \ge 0$ \& 100\% sure" in sec                 # an evidence detail
+    assert r"x**2 >= 0" not in sec and "x**2" not in sec
+    assert r"$|x_1|^2$ at" in sec
     secs = sections(tex)
     assert r"\ufmdisplay{\text{every critical point is }\lambda_{\min}>0}" in secs["thm:b"]
     assert r"\ufmmissing{eq:zz}" in secs["thm:b"]            # a used label never registered
@@ -274,19 +284,27 @@ def test_cli_pdf(tmp_path, monkeypatch, capsys):
     assert data["failures"] == ["thm:b"] and data["error"] is None
 
 
-def test_missing_latexmk_exits_2_and_still_writes_the_tex(tmp_path, monkeypatch, capsys):
+def test_missing_latexmk_exits_2_before_any_claim_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(ufm_sym.claims, "load_registry", toy_registry)
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     with pytest.raises(LatexmkMissing):
         compile_pdf(tmp_path / "x.tex")
+    ran = []
+
+    def spy_registry():
+        reg = toy_registry()
+        reg.run = lambda *a, **k: ran.append(1)   # type: ignore[method-assign]
+        return reg
+
+    monkeypatch.setattr(ufm_sym.claims, "load_registry", spy_registry)
     out = tmp_path / "out"
     assert main(["appendix", "--out", str(out), "--pdf"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "latexmk texlive-latex-extra" in err and INSTALL_HINT in err
-    assert (out / "appendix.tex").exists() and not (out / "appendix.pdf").exists()
+    assert not ran and not out.exists()      # no claim ran, nothing was written
 
 
 # -------------------------------------------------------------------------- CLI

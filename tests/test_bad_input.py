@@ -366,6 +366,13 @@ CASES: list[Case] = [
     C("appendix-samples-zero", ["appendix", "--out", "out", "--samples", "0"],
       "--samples: 0", "`--samples 0`"),
     C("appendix-no-out", ["appendix", "--no-run"], "--out", "no `--out`"),
+    C("appendix-from-report-missing", ["appendix", "--out", "out", "--from-report",
+                                       "verify.json"],
+      "--from-report: cannot read 'verify.json'", "`--from-report` file missing"),
+    C("appendix-from-report-with-no-run", ["appendix", "--out", "out", "--no-run",
+                                           "--from-report", "v.json"],
+      "--from-report: cannot be combined with --no-run", "`--from-report` with `--no-run`",
+      files={"v.json": "{}\n"}),
     # ----------------------------------------------------------------- graph
     C("graph-missing-unwritable-dir", ["graph", "--out", "/proc/forbidden/g.svg",
                                        "--no-run"],
@@ -380,6 +387,17 @@ CASES: list[Case] = [
       files={"g.svg": "<svg/>\n"}),
     C("graph-dps-too-low", ["graph", "--out", "g.svg", "--dps", "5"], "--dps: 5",
       "`--dps 5`"),
+    C("graph-from-report-not-json", ["graph", "--out", "g.svg", "--from-report", "v.json"],
+      "--from-report: 'v.json' is not JSON", "`--from-report` not JSON",
+      files={"v.json": "{not json\n"}),
+    # ------------------------------------------------------------- blueprint
+    C("blueprint-unwritable", ["blueprint", "--out", "/proc/forbidden", "--no-run"],
+      "--out: cannot write to '/proc/forbidden", "unwritable `--out` folder"),
+    C("blueprint-unknown-label", ["blueprint", "--out", "bp", "--no-run", "eq:9.9"],
+      "unknown claim label 'eq:9.9'", "unknown label"),
+    C("blueprint-from-report-schema", ["blueprint", "--out", "bp", "--from-report", "v.json"],
+      "schema 7 is not 1", "`--from-report` of another schema",
+      files={"v.json": '{"schema": 7}\n'}),
 ]
 
 
@@ -447,7 +465,7 @@ def commands() -> set[str]:
 def test_enough_kinds_of_bad_input() -> None:
     assert len(CASES) >= 20
     assert {c.command for c in CASES} >= {"verify", "classify", "check", "sample", "sweep",
-                                          "discover", "appendix", "graph"}
+                                          "discover", "appendix", "graph", "blueprint"}
     assert sum(c.subprocess for c in CASES) >= 2
     assert len({c.id for c in CASES}) == len(CASES)
 

@@ -1,8 +1,11 @@
-"""The notebooks: stored without outputs, parameters first, reading the claims, and each
-one runs top to bottom (executed with nbclient, two at a time)."""
+"""The notebooks: stored without outputs, parameters first, reading the claims, paired
+with jupytext percent-format ``.py`` files that are in sync, the proof notebooks up to date
+with the registry (``tools/proof_notebooks.py``), and each one runs top to bottom (executed
+with nbclient, two at a time)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -21,6 +24,8 @@ NOTEBOOKS = [
     "02_section3_ce.ipynb",
     "03_section4_mse.ipynb",
     "04_numeric_landscape.ipynb",
+    "05_proof_theorem_1_1.ipynb",
+    "06_proof_theorem_1_2.ipynb",
 ]
 #: each notebook must run in under two minutes on two cores; allow for a slow machine
 TIMEOUT_S = 240
@@ -39,9 +44,47 @@ def source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def test_the_four_notebooks_exist():
+def test_the_notebooks_exist():
     assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == NOTEBOOKS
     assert (NOTEBOOK_DIR / "README.md").exists()
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_each_notebook_is_paired_with_a_percent_script_in_sync(name):
+    """``jupytext --sync`` leaves nothing to do: the ``.py`` (what a diff shows) and the
+    ``.ipynb`` hold the same cells."""
+    jupytext = pytest.importorskip("jupytext")
+    ipynb = NOTEBOOK_DIR / name
+    script = ipynb.with_suffix(".py")
+    assert script.exists(), f"pair it: jupytext --set-formats ipynb,py:percent {ipynb}"
+    assert load(name)["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
+    a = jupytext.read(ipynb)
+    b = jupytext.read(script, fmt="py:percent")
+    cells = lambda nb: [(c.cell_type, c.source.strip(), c.metadata.get("tags", []))  # noqa: E731
+                        for c in nb.cells]
+    assert cells(a) == cells(b), f"out of sync: jupytext --sync {ipynb}"
+
+
+def test_a_notebook_out_of_sync_is_caught(tmp_path):
+    jupytext = pytest.importorskip("jupytext")
+    nb = jupytext.read(NOTEBOOK_DIR / NOTEBOOKS[0])
+    text = jupytext.writes(nb, fmt="py:percent").replace("K = 3", "K = 4", 1)
+    changed = jupytext.reads(text, fmt="py:percent")
+    assert [c.source for c in changed.cells] != [c.source for c in nb.cells]
+
+
+def test_the_proof_notebooks_are_up_to_date_with_the_registry():
+    pytest.importorskip("jupytext")
+    spec = importlib.util.spec_from_file_location(
+        "proof_notebooks", NOTEBOOK_DIR.parent / "tools" / "proof_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run: python tools/proof_notebooks.py"
+    from ufm_sym.claims import load_registry
+
+    text = module.notebook_text("thm:1.1", load_registry())
+    chain = load_registry().closure(["thm:1.1"])
+    assert all(f'show_claim(registry["{lbl}"]' in text for lbl in chain)   # one cell each
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -133,3 +176,32 @@ def test_notebook_runs_top_to_bottom(executed, name):
                                                                       "execute_result")]
     assert any("text/latex" in d for d in shown), "no statement was displayed"
     assert any("image/png" in d for d in shown), "no plot was drawn"
+
+
+def test_each_proof_step_gets_a_cell_of_its_own():
+    import sympy as sp
+
+    from ufm_sym.appendix.notebook import show_step
+    from ufm_sym.claims import Evidence, ProofStep, Registry
+
+    spec = importlib.util.spec_from_file_location(
+        "proof_notebooks", NOTEBOOK_DIR.parent / "tools" / "proof_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = sp.Symbol("x")
+    reg = Registry()
+    reg.claim("eq:3.1", "a fact", statement=sp.Ge(x ** 2, 0))
+    thm = reg.claim("thm:1.1", "the theorem", kind="theorem", uses=("eq:3.1",), proof=[
+        ProofStep("expand", sp.Eq(x * (x + 1), x ** 2 + x, evaluate=False),
+                  check=lambda claim, ctx: Evidence.exact("symbolic", True, "expands")),
+        ProofStep("by (3.1)", None, "claim", "eq:3.1"),
+        ProofStep("a rank bound", None, "fact", "rank-product")])
+    text = module.notebook_text("thm:1.1", reg)
+    for k in (1, 2, 3):
+        assert f'show_step(registry["thm:1.1"], {k}, results, dps=DPS)' in text
+    assert "1 claims" not in text and "3 proof steps" in text
+    parts = show_step(thm, 1, {}, dps=30, display_fn=None)
+    assert parts[1] == ("math", "x \\left(x + 1\\right) = x^{2} + x")
+    assert any(kind == "table" and "exact" in payload.data for kind, payload in parts)
+    fact = show_step(thm, 3, {}, dps=30, display_fn=None)
+    assert any("Horn and Johnson" in str(p) for _, p in fact)

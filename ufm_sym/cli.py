@@ -21,6 +21,7 @@ from ufm_sym.model import UFMInputError
 
 COMMANDS: tuple[str, ...] = (
     "verify", "classify", "check", "sample", "sweep", "discover", "appendix", "graph",
+    "blueprint",
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ufm_sym import __version__
-from ufm_sym.claims import ClaimResult, Registry, Report, VerifyContext
+from ufm_sym.claims import ClaimResult, Evidence, Registry, Report, VerifyContext
 
 JSON_SCHEMA_VERSION = 1
 
@@ -118,3 +118,86 @@ def to_json(report: Report) -> dict[str, Any]:
         "passed": report.passed,
         "claims": [r.to_json() for r in report.results],
     }
+
+
+class ReportFormatError(ValueError):
+    """A ``verify --json`` report that cannot be read back (the message says why)."""
+
+
+def from_json(data: Any) -> Report:
+    """The :class:`~ufm_sym.claims.Report` of a ``ufm-sym verify --json`` document
+    (the inverse of :func:`to_json`), so that one verification run serves the
+    appendix, the graph and the blueprint.
+
+    >>> from ufm_sym.claims import Claim, Registry
+    >>> reg = Registry()
+    >>> c = reg.add(Claim("eq:0.1", "one plus one"))
+    >>> _ = c.check("symbolic")(lambda claim, ctx: Evidence.exact("symbolic", True, "2 = 2"))
+    >>> again = from_json(to_json(reg.run(VerifyContext(dps=30))))
+    >>> again.context.dps, again.results[0].status, again.results[0].evidence[0].residual
+    (30, 'passed', 'exact')
+    >>> from_json({"schema": 99})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ufm_sym.report.ReportFormatError: schema 99 is not 1 (write it again with ...)
+    """
+    if not isinstance(data, dict) or data.get("tool", "ufm-sym") != "ufm-sym":
+        raise ReportFormatError("not a `ufm-sym verify --json` report")
+    if data.get("schema") != JSON_SCHEMA_VERSION:
+        raise ReportFormatError(f"schema {data.get('schema')!r} is not {JSON_SCHEMA_VERSION} "
+                                "(write it again with this version's `ufm-sym verify --json`)")
+    try:
+        ctx = VerifyContext(dps=int(data["dps"]), seed=int(data["seeds"]["seed"]),
+                            numeric_samples=int(data["numeric_samples"]),
+                            backend=str(data.get("backend", "numpy")))
+        results = []
+        for c in data["claims"]:
+            evidence = [Evidence(e["level"], bool(e["passed"]), e.get("residual"),
+                                 e.get("digits"), int(e.get("samples", 0)),
+                                 str(e.get("detail", "")), float(e.get("seconds", 0.0)))
+                        for e in c["evidence"]]
+            results.append(ClaimResult(
+                str(c["label"]), str(c["title"]), tuple(c.get("uses", ())), str(c["status"]),
+                c.get("strongest"), evidence, str(c.get("message", "")),
+                float(c.get("seconds", 0.0)), bool(c.get("cited", False)),
+                str(c.get("kind", "equation")), list(c.get("findings", []))))
+    except (KeyError, TypeError, ValueError) as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ReportFormatError(f"malformed report ({detail})") from None
+    return Report(results, ctx)
+
+
+def load_report(path: str, registry: Registry, labels: Sequence[str] | None = None,
+                option: str = "--from-report") -> Report:
+    """Read the report at ``path`` for ``registry``: every claim of the report must be
+    in the registry, and (with ``labels``, a closure) every label must be in the
+    report, whose results are then restricted to them.  Any problem is bad input
+    (:class:`~ufm_sym.model.UFMInputError` naming ``option`` and the path)."""
+    import json
+
+    from ufm_sym.model import UFMInputError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise UFMInputError(f"{option}: cannot read {path!r} "
+                            f"({exc.strerror or type(exc).__name__})") from None
+    except ValueError as exc:
+        raise UFMInputError(f"{option}: {path!r} is not JSON ({exc})") from None
+    try:
+        report = from_json(data)
+    except ReportFormatError as exc:
+        raise UFMInputError(f"{option}: {path!r}: {exc}") from None
+    unknown = [r.label for r in report.results if r.label not in registry]
+    if unknown:
+        raise UFMInputError(f"{option}: {path!r} has claims this registry does not know: "
+                            f"{', '.join(unknown[:5])} (run `ufm-sym verify --json` again)")
+    if labels:
+        have = report.by_label()
+        missing = [lbl for lbl in labels if lbl not in have]
+        if missing:
+            raise UFMInputError(f"{option}: {path!r} has no result for {', '.join(missing[:5])}"
+                                " (verify those claims, or name others)")
+        report = Report([have[lbl] for lbl in labels], report.context)
+    return report

@@ -29,12 +29,13 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ufm_sym.appendix.render import object_latex, statement_latex
-from ufm_sym.claims import Claim, ClaimResult, Registry, Report, VerifyContext
+from ufm_sym.appendix.views import object_latex, paper_ref, statement_latex
+from ufm_sym.claims import Claim, ClaimResult, Evidence, Registry, Report, VerifyContext
 
 __all__ = [
-    "HTMLTable", "claims_with_prefix", "evidence_table", "paper_registry", "run_claims",
-    "show_claim", "show_claims", "summary_table", "table",
+    "HTMLTable", "claims_with_prefix", "escape_plot", "evidence_table", "paper_registry",
+    "run_claims", "show_claim", "show_claims", "show_step", "step_check", "summary_table",
+    "table",
 ]
 
 
@@ -117,10 +118,12 @@ def summary_table(report: Report) -> HTMLTable:
 
 
 def _ipython_display(kind: str, payload: Any) -> None:
-    from IPython.display import HTML, Math, display
+    from IPython.display import HTML, Markdown, Math, display
 
     if kind == "math":
         display(Math(payload))
+    elif kind == "markdown":
+        display(Markdown(payload))
     elif kind == "html":
         display(HTML(payload))
     else:
@@ -138,12 +141,11 @@ def show_claim(claim: Claim, result: ClaimResult | None = None, *, derivation: b
     a notebook cell ending in ``show_claim(...)`` shows no extra value).
     """
     parts: list[tuple[str, Any]] = []
-    head = f"<h4><code>{html.escape(claim.label)}</code> &nbsp; {html.escape(claim.title)}"
     tags = [claim.kind] + (["cited"] if claim.cited else [])
     if claim.section:
         tags.append(f"Section {claim.section}")
-    head += f" <small>({html.escape(', '.join(tags))})</small></h4>"
-    parts.append(("html", head))
+    title = claim.title_tex or claim.title
+    parts.append(("markdown", f"#### `{claim.label}` {title} ({', '.join(tags)})"))
     lines = statement_latex(claim.statement)
     parts += [("math", line) for line in lines]
     if not lines:
@@ -179,3 +181,106 @@ def show_claims(claims: Iterable[Claim], report: Report | None = None, **kwargs:
     results = report.by_label() if report is not None else {}
     for claim in claims:
         show_claim(claim, results.get(claim.label), **kwargs)
+
+
+def step_check(claim: Claim, index: int, results: dict[str, ClaimResult] | None = None, *,
+               dps: int = 50, seed: int = 0) -> Evidence | ClaimResult | None:
+    """The check of proof step ``index`` (1-based) of ``claim``: an identity's own
+    ``check`` run now, a fact's randomized test run now, a cited claim's result from
+    ``results`` (``None`` when it is not there).
+
+    >>> import sympy as sp
+    >>> from ufm_sym.claims import ProofStep
+    >>> x = sp.Symbol("x")
+    >>> c = Claim("eq:9.2", "t", proof=[ProofStep("square", sp.Eq(x * x, x ** 2),
+    ...     check=lambda claim, ctx: Evidence.exact("symbolic", True, "x*x = x**2")),
+    ...     ProofStep("a rank bound", None, "fact", "rank-product")])
+    >>> step_check(c, 1).residual, step_check(c, 2, dps=30).passed
+    ('exact', True)
+    """
+    step = claim.proof[index - 1]
+    ctx = VerifyContext(dps=dps, seed=seed)
+    if step.kind == "identity":
+        return step.check(claim, ctx) if step.check is not None else None
+    if step.kind == "fact":
+        from ufm_sym.facts import FACTS
+
+        return FACTS[step.by].test(dps=dps, seed=seed)
+    return (results or {}).get(step.by)
+
+
+def show_step(claim: Claim, index: int, results: dict[str, ClaimResult] | None = None, *,
+              dps: int = 50, display_fn: Callable[[str, Any], None] | None = _ipython_display
+              ) -> list[tuple[str, Any]] | None:
+    """Display proof step ``index`` (1-based) of ``claim``: what it does, the formula it
+    establishes, why it holds, and its check (:func:`step_check`)."""
+    step = claim.proof[index - 1]
+    parts: list[tuple[str, Any]] = [("markdown", f"**Step {index} of {len(claim.proof)}** "
+                                                 f"(`{claim.label}`): {step.text}")]
+    if step.formula is not None:
+        parts += [("math", line) for line in statement_latex(step.formula)]
+    if step.kind == "fact":
+        from ufm_sym.facts import FACTS
+
+        fact = FACTS[step.by]
+        why = f"by the fact *{fact.title}* [{fact.reference}]"
+        parts.append(("math", fact.latex()))
+    elif step.kind == "claim":
+        why = f"by {paper_ref(step.by)} (`{step.by}`)"
+    else:
+        why = "derived by SymPy from the objective" + (f" ({step.by})" if step.by else "")
+    parts.append(("markdown", "*" + why + "*"))
+    checked = step_check(claim, index, results, dps=dps)
+    if isinstance(checked, Evidence):
+        parts.append(("table", table([(checked.level, "yes" if checked.passed else "NO",
+                                       _value(checked), checked.samples, checked.detail)],
+                                     ["level", "passed", "residual / digits", "samples",
+                                      "detail"])))
+    elif checked is not None:
+        parts.append(("markdown", f"`{step.by}`: {checked.status}"
+                                  + (f", strongest evidence {checked.strongest}"
+                                     if checked.strongest else "")))
+    else:
+        parts.append(("markdown", "*no check of its own*"))
+    if display_fn is None:
+        return parts
+    for kind, payload in parts:
+        display_fn(kind, payload)
+    return None
+
+
+def escape_plot(problem: Any, *, dps: int = 60, step: float = 0.05) -> Any:
+    """A matplotlib figure: the objective along the escape direction at a saddle of
+    ``problem`` (a high-precision critical point that is not a global minimizer), against
+    the parabola of the predicted curvature ``-2 sigma + 2 sqrt(lambda_W lambda_H)``.
+    Raises ``ValueError`` when the problem has no such saddle."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ufm_sym.highprec.families import critical_points
+    from ufm_sym.numeric import escape_direction, objective_value
+
+    saddles = [r for r in critical_points(problem, kinds=("saddle",), dps=dps)
+               if not r.is_global_min]
+    if not saddles:
+        raise ValueError("no saddle for these parameters: lower the lambdas")
+    rec = saddles[0]
+    x = tuple(np.array(M.tolist(), dtype=float) for M in rec.point)
+    x = (x[0], x[1], x[2].ravel())
+    esc = escape_direction(problem, x)
+    norm = float(np.sqrt(sum(float(np.sum(d * d)) for d in esc.direction)))
+    D = tuple(d / norm for d in esc.direction)
+    ts = np.linspace(-4 * step, 4 * step, 81)
+    f0 = objective_value(problem, x)
+    along = [objective_value(problem, tuple(a + t * d for a, d in zip(x, D, strict=True))) - f0
+             for t in ts]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(ts, along, label="f(x + t Δ) − f(x)")
+    ax.plot(ts, 0.5 * esc.predicted / norm ** 2 * ts ** 2, "--",
+            label="½ t² (−2σ + 2√(λ_W λ_H)) / |Δ|²")
+    ax.set_xlabel("t")
+    ax.set_title(f"{problem.loss.upper()}, K = {problem.K}, n = {problem.n}: the escape from "
+                 f"the saddle {rec.family}", fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -18,7 +18,8 @@ from pathlib import Path
 from ufm_sym.appendix.templating import latex_environment
 from ufm_sym.atomic_write import atomic_write_bytes
 
-__all__ = ["INSTALL_HINT", "LatexCompileError", "LatexmkMissing", "compile_pdf", "latexmk"]
+__all__ = ["INSTALL_HINT", "LatexCompileError", "LatexmkMissing", "compile_pdf", "latexmk",
+           "overfull_boxes"]
 
 INSTALL_HINT = ("latexmk was not found on PATH; install the Debian packages "
                 "`latexmk texlive-latex-extra` (apt-get install latexmk texlive-latex-extra)")
@@ -41,6 +42,19 @@ def latexmk() -> str | None:
     return shutil.which("latexmk")
 
 
+def overfull_boxes(log: str) -> list[tuple[float, str]]:
+    r"""The overfull boxes a LaTeX log reports: ``(points too wide or high, the log
+    line)``, widest first.
+
+    >>> overfull_boxes("Overfull \\hbox (0.5pt too wide) in paragraph at lines 1--2\n"
+    ...                "Overfull \\vbox (12.25pt too high) has occurred")[0][0]
+    12.25
+    """
+    found = [(float(m.group(1)), m.group(0)) for m in re.finditer(
+        r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\).*$", log, re.M)]
+    return sorted(found, reverse=True)
+
+
 def _first_error(log: str) -> str:
     for line in log.splitlines():
         if line.startswith("!") or re.match(r"^[^:\s]+\.tex:\d+:", line):
@@ -50,12 +64,15 @@ def _first_error(log: str) -> str:
 
 def compile_pdf(tex: str | os.PathLike[str], pdf: str | os.PathLike[str] | None = None, *,
                 preamble: str | os.PathLike[str] | None = None,
-                timeout: float = TIMEOUT_S) -> Path:
+                timeout: float = TIMEOUT_S,
+                log_to: str | os.PathLike[str] | None = None) -> Path:
     """Compile ``tex`` to ``pdf`` (default: next to it, suffix ``.pdf``).
 
     With ``preamble`` (a ``--body-only`` appendix) a wrapper document inputs the
     preamble file and the body.  On failure the LaTeX log is copied next to the PDF
-    (``.log``) and :class:`LatexCompileError` names the first error.
+    (``.log``) and :class:`LatexCompileError` names the first error.  With ``log_to``
+    the log of a successful run is copied there too (the tests read its overfull
+    boxes).
     """
     exe = latexmk()
     if exe is None:
@@ -88,5 +105,8 @@ def compile_pdf(tex: str | os.PathLike[str], pdf: str | os.PathLike[str] | None 
             log_out = pdf.with_suffix(".log")
             atomic_write_bytes(log_out, log.encode("utf-8"))
             raise LatexCompileError(f"latexmk failed ({_first_error(log)}); log: {log_out}")
+        if log_to is not None:
+            log_file = work / (Path(main).stem + ".log")
+            atomic_write_bytes(log_to, log_file.read_bytes() if log_file.exists() else b"")
         atomic_write_bytes(pdf, built.read_bytes())
     return pdf

@@ -8,7 +8,14 @@ import json
 import sys
 from typing import Any
 
-from ufm_sym.commands.run_options import add_run_options, context_from, resolve_labels
+from ufm_sym.commands.run_options import (
+    add_report_options,
+    add_run_options,
+    context_from,
+    report_for,
+    resolve_labels,
+    stored_report,
+)
 from ufm_sym.model import UFMInputError
 
 
@@ -24,7 +31,9 @@ def register(subparsers: Any) -> None:
             "self-contained document; with --body-only the body to \\input into a paper, "
             "with DIR/ufm-sym-preamble.tex for the paper's preamble.  Files are written "
             "atomically.  Exit 0 if every claim passed, 1 if one did not (the appendix "
-            "is written and shows it), 2 on bad input or without latexmk for --pdf."
+            "is written and shows it), 2 on bad input or without latexmk for --pdf "
+            "(checked before any claim runs).  With --from-report the evidence of a "
+            "`ufm-sym verify --json` run is used instead of running the claims."
         ),
     )
     add_run_options(p, "thm:1.1")
@@ -35,8 +44,7 @@ def register(subparsers: Any) -> None:
                         "texlive-latex-extra)")
     p.add_argument("--body-only", action="store_true",
                    help="write the body only, and DIR/ufm-sym-preamble.tex")
-    p.add_argument("--no-run", action="store_true",
-                   help="do not run the claims: statements and derivations only")
+    add_report_options(p)
     p.add_argument("--label-prefix", default="ufm:", metavar="PREFIX",
                    help="prefix of the \\label of each claim (default 'ufm:', e.g. "
                         "\\label{ufm:eq:3.4}; keeps clear of the paper's own labels)")
@@ -46,20 +54,19 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf
+    from ufm_sym.appendix.pdf import LatexCompileError, LatexmkMissing, compile_pdf, latexmk
     from ufm_sym.appendix.write import write_appendix
     from ufm_sym.atomic_write import ensure_writable_dir
     from ufm_sym.claims import load_registry
 
     ctx = context_from(args)
+    if args.pdf and latexmk() is None:   # before the (long) run, nothing written
+        raise UFMInputError(f"--pdf: {LatexmkMissing()}")
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
+    stored = stored_report(args, registry, labels)
     out_dir = ensure_writable_dir(args.out)  # fail before the (long) run
-    report = None
-    if not args.no_run:
-        from ufm_sym import report as report_mod
-
-        report = report_mod.run_with_progress(registry, ctx, labels)
+    report = report_for(args, registry, labels, ctx, stored)
     files = write_appendix(out_dir, registry, report, labels, body_only=args.body_only,
                            label_prefix=args.label_prefix)
     error: str | None = None

@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ufm_sym.commands.run_options import add_run_options, context_from, resolve_labels
+from ufm_sym.commands.run_options import (
+    add_report_options,
+    add_run_options,
+    context_from,
+    report_for,
+    resolve_labels,
+    stored_report,
+)
 from ufm_sym.model import UFMInputError
 
 
@@ -24,14 +31,14 @@ def register(subparsers: Any) -> None:
             "failed, red and hatched when a claim it uses did not pass; ellipses are "
             "cited results.  FILE ends in .svg, .html (the SVG and a table of the claims), "
             ".png or .pdf; it is written atomically.  Exit 0 if every claim passed, 1 if "
-            "one did not (the graph is written and shows it), 2 on bad input."
+            "one did not (the graph is written and shows it), 2 on bad input.  With "
+            "--from-report the evidence of a `ufm-sym verify --json` run is used."
         ),
     )
     add_run_options(p, "thm:1.1")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="output file: .svg, .html, .png or .pdf")
-    p.add_argument("--no-run", action="store_true",
-                   help="do not run the claims: draw the structure only (grey nodes)")
+    add_report_options(p)
     p.add_argument("--title", default=None, help="a title drawn above the graph")
     p.add_argument("--json", action="store_true",
                    help="print the graph (nodes, styles, edges, layers) as JSON on stdout")
@@ -60,13 +67,11 @@ def run(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     registry = load_registry()
     labels = resolve_labels(registry, args.labels)
-    report = None
-    if args.no_run:
+    stored = stored_report(args, registry, labels)
+    report = report_for(args, registry, labels, ctx, stored)
+    if report is None:
         graph = build_graph(registry, labels=labels)
     else:
-        from ufm_sym import report as report_mod
-
-        report = report_mod.run_with_progress(registry, ctx, labels)
         graph = build_graph(registry, report)
     try:
         write_graph(graph, out, title=args.title)

@@ -50,3 +50,39 @@ def context_from(args: argparse.Namespace) -> Any:
 
     check_run_options(args)
     return VerifyContext(dps=args.dps, seed=args.seed, numeric_samples=args.samples)
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """``--no-run`` and ``--from-report FILE`` (the commands that print claims with
+    their evidence: ``appendix``, ``graph``, ``blueprint``)."""
+    p.add_argument("--no-run", action="store_true",
+                   help="do not run the claims: statements and structure only")
+    p.add_argument("--from-report", metavar="FILE", default=None,
+                   help="take the evidence from FILE, the output of `ufm-sym verify --json` "
+                        "(the claims are not run again; one verification serves the "
+                        "appendix, the graph and the blueprint)")
+
+
+def stored_report(args: argparse.Namespace, registry: Any, labels: list[str] | None) -> Any:
+    """The report of ``--from-report``, read and checked now (before any output exists),
+    or ``None``; ``--from-report`` with ``--no-run`` is bad input."""
+    if args.no_run and args.from_report:
+        raise UFMInputError("--from-report: cannot be combined with --no-run")
+    if not args.from_report:
+        return None
+    from ufm_sym.report import load_report
+
+    return load_report(args.from_report, registry, labels)
+
+
+def report_for(args: argparse.Namespace, registry: Any, labels: list[str] | None,
+               ctx: Any, stored: Any = None) -> Any:
+    """The report these options ask for: the ``stored`` one (``--from-report``),
+    ``None`` (``--no-run``), or a fresh run of the claims (with a progress bar)."""
+    if stored is not None:
+        return stored
+    if args.no_run:
+        return None
+    from ufm_sym import report as report_mod
+
+    return report_mod.run_with_progress(registry, ctx, labels)

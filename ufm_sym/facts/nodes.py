@@ -8,7 +8,7 @@ They are printed by :func:`ufm_sym.symbolic.latex.paper_latex` and evaluated by
 >>> from ufm_sym.symbolic.latex import paper_latex
 >>> W = sp.MatrixSymbol("W", 3, 2); a = sp.MatrixSymbol("a", 2, 1)
 >>> paper_latex(Exists(a, sp.Eq(W * a, sp.ZeroMatrix(3, 1))))
-'\\exists\\, \\mathbf{a} \\in \\mathbb{R}^{2}:\\ \\mathbf{W} \\mathbf{a} = 0'
+'\\exists\\, \\mathbf{a} \\in \\mathbb{R}^{2}:\\ \\mathbf{W} \\mathbf{a} = \\mathbf{0}'
 >>> X = sp.MatrixSymbol("X", 2, 2)
 >>> paper_latex(FunctionValue("varphi", X)), paper_latex(FunctionGradient("varphi", X))
 ('\\varphi\\left(\\mathbf{X}\\right)', '\\nabla \\varphi\\left(\\mathbf{X}\\right)')

@@ -9,6 +9,16 @@ as ``\nabla^2 g(\mathbf{R})[\cdot,\cdot]`` and :class:`~.expressions.FrobeniusNo
 ``\|A\|_F^2`` (``\|a\|_2^2`` for a column vector) and ``tr(A^T B)`` as
 ``\langle A, B\rangle``, the paper's way of writing them.
 
+Statements that are Boolean formulas read as sentences: ``Implies`` prints as
+``\Longrightarrow``, ``Equivalent`` as ``\Longleftrightarrow``, ``And`` and ``Or`` as
+the words *and* and *or*, with parentheses only where the nesting needs them:
+
+>>> x, y, z = sp.symbols("x y z")
+>>> print(paper_latex(sp.Implies(sp.And(x > 0, y > 0), sp.Or(z > 0, sp.Eq(z, x)))))
+x > 0 \;\text{and}\; y > 0 \;\Longrightarrow\; z = x \;\text{or}\; z > 0
+>>> print(paper_latex(sp.And(sp.Or(x > 0, y > 0), z > 0)))
+z > 0 \;\text{and}\; \left(x > 0 \;\text{or}\; y > 0\right)
+
 >>> from ufm_sym.symbolic.index_free import derive_index_free
 >>> D = derive_index_free()
 >>> print(paper_latex(D.grad_W))
@@ -41,7 +51,20 @@ _SPECIAL_MATRICES = {
 
 
 def _sub(text: str) -> str:
-    return text if len(text) == 1 else "{" + text + "}"
+    return text if len(text) == 1 or (text.startswith("{") and text.endswith("}")) \
+        else "{" + text + "}"
+
+
+#: how tightly each Boolean connective binds (a lower number binds more loosely)
+_BOOLEAN_PRECEDENCE: dict[str, int] = {"Equivalent": 1, "Implies": 2, "Or": 3, "And": 4,
+                                       "Not": 5}
+#: the LaTeX of each connective between its operands
+_BOOLEAN_JOIN: dict[str, str] = {
+    "Equivalent": r" \;\Longleftrightarrow\; ",
+    "Implies": r" \;\Longrightarrow\; ",
+    "Or": r" \;\text{or}\; ",
+    "And": r" \;\text{and}\; ",
+}
 
 
 class PaperLatexPrinter(LatexPrinter):
@@ -55,13 +78,56 @@ class PaperLatexPrinter(LatexPrinter):
         name = expr.name
         if name in _SPECIAL_MATRICES:
             return _SPECIAL_MATRICES[name]
-        if "\\" in name:  # a name that is LaTeX already (\nabla^2 f): print it as it is
+        if "\\" in name:  # a name that is already LaTeX (``\nabla f``): print it as it is
             return name
-        base, _, sub = name.partition("_")
+        base, _, sup = name.partition("^")   # ``w^k``: a row of W, bold w, index up
+        base, _, sub = base.partition("_")
         if base == "D" and sub:
-            return r"\boldsymbol{\Delta}_" + _sub(sub)
-        head = r"\mathbf{" + base + "}"
-        return head + ("_" + _sub(sub) if sub else "")
+            head = r"\boldsymbol{\Delta}_" + _sub(sub)
+        else:
+            head = r"\mathbf{" + base + "}" + ("_" + _sub(sub) if sub else "")
+        return head + ("^" + _sub(sup) if sup else "")
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        rows, cols = (self._print(x) for x in expr.shape)
+        if expr.shape[1] == 1:
+            return r"\mathbf{1}_" + _sub(rows)
+        if expr.shape[0] == 1:
+            return r"\mathbf{1}_" + _sub(cols) + r"^\top"
+        return r"\mathbf{1}_" + _sub(rows) + r"\mathbf{1}_" + _sub(cols) + r"^\top"
+
+    def _print_Identity(self, expr: sp.Identity) -> str:
+        return r"\mathbf{I}_" + _sub(self._print(expr.shape[0]))
+
+    def _print_ZeroMatrix(self, expr: sp.ZeroMatrix) -> str:
+        return r"\mathbf{0}"
+
+    # ------------------------------------------------------------ logic
+    def _boolean_operand(self, arg: Any, outer: str) -> str:
+        inner = _BOOLEAN_PRECEDENCE.get(type(arg).__name__)
+        tex = self._print(arg)
+        mixed = {type(arg).__name__, outer} == {"And", "Or"}   # always bracketed
+        if inner is not None and (inner <= _BOOLEAN_PRECEDENCE[outer] or mixed) and inner < 5:
+            return r"\left(" + tex + r"\right)"
+        return tex
+
+    def _print_boolean(self, expr: Any, name: str) -> str:
+        return _BOOLEAN_JOIN[name].join(self._boolean_operand(a, name) for a in expr.args)
+
+    def _print_And(self, expr: Any) -> str:
+        return self._print_boolean(expr, "And")
+
+    def _print_Or(self, expr: Any) -> str:
+        return self._print_boolean(expr, "Or")
+
+    def _print_Implies(self, expr: Any) -> str:
+        return self._print_boolean(expr, "Implies")
+
+    def _print_Equivalent(self, expr: Any) -> str:
+        return self._print_boolean(expr, "Equivalent")
+
+    def _print_Not(self, expr: Any) -> str:
+        return r"\text{not}\ " + self._boolean_operand(expr.args[0], "Not")
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         if "\\" in expr.name:  # a symbol whose name is already LaTeX: print it as it is
@@ -72,16 +138,6 @@ class PaperLatexPrinter(LatexPrinter):
         return super()._print_Symbol(expr, style=style)
 
     # ------------------------------------------------------------- matrices
-    def _print_OneMatrix(self, expr: Any) -> str:
-        rows, cols = expr.shape
-        if cols == 1:
-            return r"\mathbf{1}_{" + self._print(rows) + "}"
-        return (r"\mathbf{1}_{" + self._print(rows) + r"}\mathbf{1}_{" + self._print(cols)
-                + r"}^\top")
-
-    def _print_Identity(self, expr: Any) -> str:
-        return r"\mathbf{I}_{" + self._print(expr.shape[0]) + "}"
-
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         arg = expr.arg
         inner = self._print(arg)

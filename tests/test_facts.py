@@ -230,12 +230,28 @@ def test_a_convexity_hypothesis_is_checked_at_the_points():
 def test_docs_list_every_fact_with_its_reference():
     from pathlib import Path
 
+    from ufm_sym.facts.catalog import SECTION, catalog_markdown
+
     text = (Path(__file__).resolve().parents[1] / "docs" / "facts.md").read_text()
     for name, fact in FACTS.items():
         assert f"### `{name}`" in text, name
         assert fact.reference in text, name
         assert fact.latex() in text, name
         assert fact.tested in text, name
+    assert SECTION + text.partition(SECTION)[2] == catalog_markdown(), (
+        "docs/facts.md is out of step: python -m ufm_sym.facts.catalog docs/facts.md")
+
+
+def test_the_catalog_rewrites_only_its_section(tmp_path):
+    from ufm_sym.facts.catalog import SECTION, catalog_markdown, update_page
+
+    page = tmp_path / "facts.md"
+    page.write_text("# intro\n\nkept\n\n" + SECTION + "\nstale\n")
+    assert update_page(page) and not update_page(page)
+    assert page.read_text() == "# intro\n\nkept\n\n" + catalog_markdown()
+    (tmp_path / "bad.md").write_text("no section\n")
+    with pytest.raises(ValueError, match="no heading"):
+        update_page(tmp_path / "bad.md")
 
 
 def test_fact_step_evidence_checks_the_printed_formula():

@@ -14,8 +14,11 @@ at ``y = 0``, so ``f^star = f_0``.  The cosine term makes ``phi`` nonconvex (its
 Hessian has the negative part ``-b u u^T`` where ``u^T y = pi``), so the points where
 ``f > f^star`` include points of negative curvature, where the conclusion fails.
 
->>> print(SECOND_ORDER_NECESSARY.latex())
-f = f^{\star} \Rightarrow \lambda_{\min}\left(\mathbf{\nabla^2 f}\right) \geq 0
+>>> SECOND_ORDER_NECESSARY.statement
+Implies(Eq(f, f^{\star}), LambdaMin(\nabla^2 f) >= 0)
+>>> from ufm_sym.symbolic.latex import paper_latex
+>>> print(paper_latex(SECOND_ORDER_NECESSARY.statement.args[1]))
+\lambda_{\min}\left(\mathbf{\nabla^2 f}\right) \geq 0
 """
 
 from __future__ import annotations

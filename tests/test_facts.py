@@ -27,6 +27,8 @@ REQUIRED = {
     "null-vector-of-rank-deficient", "von-neumann-trace", "trace-spectral-nuclear",
     "am-gm-penalty", "nuclear-product-bound", "nuclear-variational-form",
     "nuclear-subdifferential", "convex-stationary-global-min", "rayleigh-quotient-bound",
+    "balanced-product-nuclear-norm", "spectral-norm-from-gram", "rank-product-equal-kernels",
+    "spectral-norm-orthogonal-sum", "second-order-necessary",
 }
 
 
@@ -228,11 +230,28 @@ def test_a_convexity_hypothesis_is_checked_at_the_points():
 def test_docs_list_every_fact_with_its_reference():
     from pathlib import Path
 
+    from ufm_sym.facts.catalog import SECTION, catalog_markdown
+
     text = (Path(__file__).resolve().parents[1] / "docs" / "facts.md").read_text()
     for name, fact in FACTS.items():
         assert f"### `{name}`" in text, name
         assert fact.reference in text, name
         assert fact.latex() in text, name
+        assert fact.tested in text, name
+    assert SECTION + text.partition(SECTION)[2] == catalog_markdown(), (
+        "docs/facts.md is out of step: python -m ufm_sym.facts.catalog docs/facts.md")
+
+
+def test_the_catalog_rewrites_only_its_section(tmp_path):
+    from ufm_sym.facts.catalog import SECTION, catalog_markdown, update_page
+
+    page = tmp_path / "facts.md"
+    page.write_text("# intro\n\nkept\n\n" + SECTION + "\nstale\n")
+    assert update_page(page) and not update_page(page)
+    assert page.read_text() == "# intro\n\nkept\n\n" + catalog_markdown()
+    (tmp_path / "bad.md").write_text("no section\n")
+    with pytest.raises(ValueError, match="no heading"):
+        update_page(tmp_path / "bad.md")
 
 
 def test_fact_step_evidence_checks_the_printed_formula():
@@ -251,3 +270,159 @@ def test_fact_step_evidence_checks_the_printed_formula():
     unknown = ProofStep("s", None, kind="fact", by="no-such-fact")
     assert not fact_step_evidence(unknown, ctx).passed
     assert not fact_step_evidence(ProofStep("s", None), ctx).passed
+
+
+# ------------------------------------------- balanced points, spectral norms, optimality
+def _accepts(fact: Fact, statement) -> None:
+    """A statement with a dropped hypothesis accepts an instance built to violate it."""
+    assert "hypotheses accept it" in _fails(fact, statement)
+
+
+def test_facts_with_instances_outside_the_hypotheses_report_them():
+    for name in ("balanced-product-nuclear-norm", "spectral-norm-from-gram",
+                 "rank-product-equal-kernels", "spectral-norm-orthogonal-sum",
+                 "second-order-necessary"):
+        ev = FACTS[name].test(dps=DPS, seed=3)
+        assert ev.passed and "built to violate the hypotheses, rejected" in ev.detail, name
+        sharp = int(ev.detail.split("(")[1].split(" where")[0])
+        assert sharp > 0, name
+
+
+def test_balanced_product_nuclear_norm_wrong_variants():
+    f = FACTS["balanced-product-nuclear-norm"]
+    hyp, concl = _parts(f)
+    W, H = _sym(f, "W"), _sym(f, "H")
+    F = FrobeniusNorm
+    lhs = sp.sqrt(lambda_W * lambda_H) * NuclearNorm(W * H)
+    half = lambda_W / 2 * F(W) ** 2 + lambda_H / 2 * F(H) ** 2
+    assert concl == sp.Eq(lhs, half)
+    assert "violated" in _fails(f, sp.Implies(hyp, sp.Eq(lhs, 2 * half)))           # no 1/2
+    _fails(f, sp.Implies(hyp, sp.Eq(lambda_W * lambda_H * NuclearNorm(W * H), half)))  # no sqrt
+    _fails(f, sp.Implies(hyp, sp.Eq(lhs, lambda_W / 2 * F(W) + lambda_H / 2 * F(H) ** 2)))
+    _fails(f, sp.Implies(hyp, lhs < half))                                           # strict
+    assert "hypotheses reject" in _fails(                                            # swapped
+        f, sp.Implies(sp.Eq(lambda_H * W.T * W, lambda_W * H * H.T), concl))
+    _accepts(f, concl)                                                               # dropped
+
+
+def test_spectral_norm_from_gram_wrong_variants():
+    f = FACTS["spectral-norm-from-gram"]
+    hyp, concl = _parts(f)
+    G, U, t = _sym(f, "G"), _sym(f, "U"), _sym(f, "t")
+    gram, orthogonal = sp.Eq(G * G.T * U, t ** 2 * U), sp.Eq(U * U.T, sp.Identity(K))
+    assert set(hyp.args) == {gram, orthogonal} and concl == sp.Eq(SpectralNorm(G), t)
+    assert "violated" in _fails(f, sp.Implies(hyp, sp.Eq(SpectralNorm(G), 2 * t)))
+    _fails(f, sp.Implies(hyp, sp.Eq(SpectralNorm(G), t ** 2)))                       # power
+    _fails(f, sp.Implies(hyp, SpectralNorm(G) < t))                                 # strict
+    assert "hypotheses reject" in _fails(
+        f, sp.Implies(sp.And(sp.Eq(G * G.T * U, t * U), orthogonal), concl))
+    _accepts(f, sp.Implies(gram, concl))                                           # dropped
+    _accepts(f, sp.Implies(orthogonal, concl))
+    real_t = sp.Symbol("t", real=True)                                # dropped t >= 0
+    _accepts(f, f.statement.xreplace({t: real_t}))
+
+
+def test_rank_product_equal_kernels_wrong_variants():
+    f = FACTS["rank-product-equal-kernels"]
+    hyp, concl = _parts(f)
+    W, H = _sym(f, "W"), _sym(f, "H")
+    assert concl == sp.Eq(Rank(W * H), Rank(W))
+    assert "violated" in _fails(f, sp.Implies(hyp, sp.Eq(Rank(W * H), Rank(W) - 1)))
+    _fails(f, sp.Implies(hyp, Rank(W * H) < Rank(W)))
+    _fails(f, sp.Implies(hyp, sp.Eq(Rank(W * H), d)))
+    assert "hypotheses reject" in _fails(
+        f, sp.Implies(sp.Eq(NullSpaceProjector(W), sp.ZeroMatrix(d, d)), concl))
+    _accepts(f, concl)
+
+
+def test_spectral_norm_orthogonal_sum_wrong_variants():
+    f = FACTS["spectral-norm-orthogonal-sum"]
+    hyp, concl = _parts(f)
+    U, V, E, t = (_sym(f, x) for x in "UVEt")
+    r = U.shape[1]
+    S = SpectralNorm(t * U * V.T + E)
+    assert concl == sp.Eq(S, sp.Max(t, SpectralNorm(E)))
+    assert "violated" in _fails(f, sp.Implies(hyp, sp.Eq(S, sp.Max(2 * t, SpectralNorm(E)))))
+    _fails(f, sp.Implies(hyp, sp.Eq(S, t + SpectralNorm(E))))                       # sum
+    _fails(f, sp.Implies(hyp, sp.Eq(S, sp.Min(t, SpectralNorm(E)))))                # min
+    _fails(f, sp.Implies(hyp, S < sp.Max(t, SpectralNorm(E))))                      # strict
+    parts = [sp.Eq(U.T * U, sp.Identity(r)), sp.Eq(V.T * V, sp.Identity(r)),
+             sp.Eq(U.T * E, sp.ZeroMatrix(r, N)), sp.Eq(E * V, sp.ZeroMatrix(K, r))]
+    assert set(hyp.args) == set(parts)
+    for dropped in parts:                                                  # each hypothesis
+        _accepts(f, sp.Implies(sp.And(*[h for h in parts if h != dropped]), concl))
+    _accepts(f, f.statement.xreplace({t: sp.Symbol("t", real=True)}))      # t >= 0
+    assert "hypotheses reject" in _fails(
+        f, sp.Implies(sp.And(sp.Eq(U.T * U, 2 * sp.Identity(r)), *parts[1:]), concl))
+
+
+def test_second_order_necessary_wrong_variants():
+    f = FACTS["second-order-necessary"]
+    hyp, concl = _parts(f)
+    (Hess,) = f.statement.atoms(sp.MatrixSymbol)
+    fv, fstar = _sym(f, "f"), _sym(f, r"f^{\star}")
+    assert hyp == sp.Eq(fv, fstar) and concl == (LambdaMin(Hess) >= 0)
+    assert "violated" in _fails(f, sp.Implies(hyp, LambdaMin(Hess) >= 1))          # constant
+    assert "violated" in _fails(f, sp.Implies(hyp, LambdaMin(Hess) > 0))           # strict
+    assert "violated" in _fails(f, sp.Implies(hyp, LambdaMin(Hess) <= 0))          # flipped
+    assert "slack" in _fails(f, sp.Implies(hyp, LambdaMin(Hess) >= -1))            # weaker
+    _accepts(f, concl)                                                             # dropped
+    _accepts(f, sp.Implies(fv >= fstar, concl))                                    # weakened
+
+
+def test_the_wells_derivatives_match_numerical_differentiation():
+    from ufm_sym.facts.optimality import Well
+
+    with mpmath.workdps(30):
+        x0, x = mpmath.matrix([0.3, -1.2, 0.5]), mpmath.matrix([0.9, -0.4, 1.1])
+        A = mpmath.matrix([[2, 1, 0], [1, 2, 0], [0, 0, 0]])
+        w = Well(x0, A, mpmath.mpf("0.7"), mpmath.mpf("1.3"), mpmath.matrix([1, -2, 0.5]),
+                 mpmath.mpf("0.25"))
+        xs = [x[i] for i in range(3)]
+
+        def phi(*v):
+            return w.value(mpmath.matrix(v))
+
+        g, Hm = w.gradient(x), w.hessian(x)
+        for i in range(3):
+            e = [int(j == i) for j in range(3)]
+            assert abs(mpmath.diff(phi, xs, e) - g[i]) < mpmath.mpf(10) ** -20
+            for j in range(3):
+                e2 = [int(a == i) + int(a == j) for a in range(3)]
+                assert abs(mpmath.diff(phi, xs, e2) - Hm[i, j]) < mpmath.mpf(10) ** -20
+        assert w.value(x0) == w.f0 and w.value(x) > w.f0
+
+
+def test_fact_steps_with_the_proofs_substitutions():
+    from ufm_sym.facts import fact_step_evidence
+
+    ctx = VerifyContext(dps=30)
+    W, H, G = sp.MatrixSymbol("W", K, d), sp.MatrixSymbol("H", d, N), sp.MatrixSymbol("G", K, N)
+    r = sp.Symbol("r", integer=True, positive=True)
+    U_r, V_r = sp.MatrixSymbol("U_r", K, r), sp.MatrixSymbol("V_r", N, r)
+    s = sp.sqrt(lambda_W * lambda_H)
+    cases = {
+        "balanced-product-nuclear-norm": {"W": W, "H": H},
+        "spectral-norm-from-gram": {"G": G, "U": sp.MatrixSymbol("U", K, K), "t": s},
+        "rank-product-equal-kernels": {"W": W, "H": H},
+        "spectral-norm-orthogonal-sum": {"t": s, "E": G - s * U_r * V_r.T, "U": U_r, "V": V_r},
+        "second-order-necessary": {},
+    }
+    for name, subs in cases.items():
+        formula = FACTS[name].instantiate(subs)
+        step = ProofStep("s", formula, kind="fact", by=name)
+        assert fact_step_evidence(step, ctx, subs=subs).passed, name
+        concl = ProofStep("s", formula.args[1], kind="fact", by=name)
+        assert fact_step_evidence(concl, ctx, subs=subs).passed, name
+    gram = FACTS["spectral-norm-from-gram"].instantiate(cases["spectral-norm-from-gram"])
+    assert gram.args[1] == sp.Eq(SpectralNorm(G), s)
+    wrong = ProofStep("s", sp.Eq(SpectralNorm(G), lambda_W * lambda_H), kind="fact",
+                      by="spectral-norm-from-gram")
+    assert not fact_step_evidence(wrong, ctx, subs=cases["spectral-norm-from-gram"]).passed
+    kernels = FACTS["rank-product-equal-kernels"].instantiate({"W": W, "H": H})
+    assert kernels.args[1] == sp.Eq(Rank(W * H), Rank(W))
+    wrong = ProofStep("s", sp.Eq(Rank(W * H), Rank(H)), kind="fact",
+                      by="rank-product-equal-kernels")
+    assert "neither" in fact_step_evidence(wrong, ctx).detail
+    from ufm_sym.facts.optimality import HESS_F
+    assert FACTS["second-order-necessary"].statement.args[1] == (LambdaMin(HESS_F) >= 0)

@@ -174,3 +174,40 @@ def test_array_backend_keeps_the_library_and_device():
     assert float(tr) == pytest.approx(2 + 2 ** 0.5)
     with pytest.raises(EvaluationError, match="needs at least one array"):
         evaluate_matrix_expr(D.lambda_W, {"lambda_W": 1.0}, backend="array")
+
+
+def test_mpmath_svd_is_retried_with_guard_digits_where_it_does_not_converge(monkeypatch):
+    """mpmath's svd_r can fail to converge on repeated singular values (t Q, Q orthogonal);
+    the evaluator's spectral functionals retry it with guard digits."""
+    from ufm_sym.facts.sampling import orthonormal
+    from ufm_sym.symbolic.evaluate import mp_svd_r
+    from ufm_sym.symbolic.functions import NuclearNorm, NullSpaceProjector, SpectralNorm
+
+    rng = np.random.default_rng(134)
+    with mpmath.workdps(30):  # a case where mpmath 1.3's svd_r itself raises
+        Q = orthonormal(rng, 4, 4) * mpmath.mpf(float(rng.uniform(0.1, 10)))
+        s = mp_svd_r(Q, compute_uv=False)
+        A = sp.MatrixSymbol("A", 4, 4)
+        norm = evaluate_matrix_expr(SpectralNorm(A), {"A": Q}, backend="mpmath")
+        assert all(abs(s[i] - norm) < mpmath.mpf(10) ** -25 for i in range(4)) and norm > 0
+    real = mpmath.svd_r
+    calls: list[int] = []
+
+    def flaky(M, **kw):  # fails at the working precision, converges with guard digits
+        calls.append(mpmath.mp.dps)
+        if mpmath.mp.dps == 30:
+            raise RuntimeError("svd: no convergence")
+        return real(M, **kw)
+
+    monkeypatch.setattr(mpmath, "svd_r", flaky)
+    with mpmath.workdps(30):
+        M = mpmath.matrix([[3, 0], [4, 5]])
+        B = sp.MatrixSymbol("B", 2, 2)
+        nuc = evaluate_matrix_expr(NuclearNorm(B), {"B": M}, backend="mpmath")
+        assert abs(nuc - (mpmath.sqrt(45) + mpmath.sqrt(5))) < mpmath.mpf(10) ** -28
+        P = evaluate_matrix_expr(NullSpaceProjector(B), {"B": M}, backend="mpmath")
+        assert mpmath.mnorm(P, "f") == 0 and calls[:2] == [30, 40]
+    with mpmath.workdps(30), pytest.raises(RuntimeError):
+        monkeypatch.setattr(mpmath, "svd_r", lambda M, **kw: (_ for _ in ()).throw(
+            RuntimeError("svd: no convergence")))
+        mp_svd_r(M, compute_uv=False)

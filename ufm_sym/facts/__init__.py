@@ -31,13 +31,16 @@ from ufm_sym.claims import Evidence, ProofStep, VerifyContext
 from .base import SLACK_DIGITS, Fact, FactRegistry, Instance, UnknownFactError
 from .convexity import CONVEXITY_FACTS
 from .nuclear import NUCLEAR_FACTS
+from .optimality import OPTIMALITY_FACTS
 from .rank import RANK_FACTS
+from .spectral import SPECTRAL_FACTS
 from .trace import TRACE_FACTS
 
 __all__ = ["FACTS", "SLACK_DIGITS", "Fact", "FactRegistry", "Instance", "UnknownFactError",
            "fact_step_evidence", "get_fact"]
 
-FACTS: FactRegistry = FactRegistry(RANK_FACTS + TRACE_FACTS + NUCLEAR_FACTS + CONVEXITY_FACTS)
+FACTS: FactRegistry = FactRegistry(RANK_FACTS + TRACE_FACTS + NUCLEAR_FACTS + SPECTRAL_FACTS
+                                   + CONVEXITY_FACTS + OPTIMALITY_FACTS)
 """Every fact of the library, by name."""
 
 

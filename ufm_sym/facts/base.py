@@ -14,7 +14,16 @@ evaluates the fact's own statement object at each of them
 - an instance marked *sharp* (where the fact holds with equality, e.g. AM-GM at
   ``lambda_W ||W||^2 = lambda_H ||H||^2``) shows a slack above the tolerance (a
   statement weakened by a dropped factor is caught here);
+- an instance built to *violate* the hypotheses (``Instance(premise=False)``: a matrix
+  whose kernel differs, a point that is not a minimizer, ``t < 0`` for a nonnegative
+  ``t``) is accepted by the statement's hypotheses (a statement whose hypothesis was
+  dropped is caught here; the conclusion is still evaluated there, and the detail says
+  at how many such instances it fails, i.e. where the hypothesis is needed);
 - no instance was checked.
+
+The sign assumptions of the statement's symbols (``lambda_W`` positive, ``t``
+nonnegative) count as hypotheses: an instance whose value of such a symbol violates
+its assumption is rejected (:func:`assumption_violation`).
 
 >>> from ufm_sym.facts import FACTS
 >>> ev = FACTS["rank-left-null-vector"].test(dps=30, seed=0)
@@ -39,7 +48,8 @@ from ufm_sym.claims import Evidence, VerifyContext, format_residual
 
 from .logic import split_implication, truth
 
-__all__ = ["SLACK_DIGITS", "Fact", "FactRegistry", "Instance", "UnknownFactError"]
+__all__ = ["SLACK_DIGITS", "Fact", "FactRegistry", "Instance", "UnknownFactError",
+           "assumption_violation"]
 
 SLACK_DIGITS = 10
 """Digits of slack between the working precision and the tolerance of a fact's test."""
@@ -50,12 +60,15 @@ class Instance:
     """One random instance: ``env`` (values of the statement's symbols, by name, as
     ``mpmath`` matrices and numbers; a witness for each ``Exists``; a function object
     for each abstract function), ``sharp`` (the conclusion holds with equality here),
-    ``scale`` (the size of the compared quantities) and ``kind`` (for messages)."""
+    ``scale`` (the size of the compared quantities), ``kind`` (for messages) and
+    ``premise`` (``False``: built so that a hypothesis fails; the statement must reject
+    it)."""
 
     env: dict[str, Any]
     sharp: bool = False
     scale: Any = 1
     kind: str = ""
+    premise: bool = True
 
 
 InstanceMaker = Callable[[np.random.Generator, int], Iterable[Instance]]
@@ -133,7 +146,7 @@ class Fact:
                  (self.statement.args if isinstance(self.statement, sp.And) else
                   (self.statement,))]
         rng = np.random.default_rng(seed)
-        checked = sharp = 0
+        checked = sharp = outside = needed = 0
         worst = mpmath.mpf(0)
         problems: list[str] = []
         with mpmath.workdps(dps):
@@ -141,13 +154,21 @@ class Fact:
                 tol = mpmath.mpf(10) ** (-(dps - SLACK_DIGITS)) * max(1, inst.scale)
                 where = f"instance {k}" + (f" ({inst.kind})" if inst.kind else "")
                 try:
-                    rejected = any(h is not None and not truth(h, inst.env, tol).holds
-                                   for h, _ in parts)
-                    t = None if rejected else truth(sp.And(*[c for _, c in parts]), inst.env,
-                                                    tol)
-                except (TypeError, ValueError, ZeroDivisionError) as exc:
+                    rejected = assumption_violation(self.statement, inst.env, tol) is not None \
+                        or any(h is not None and not truth(h, inst.env, tol).holds
+                               for h, _ in parts)
+                    t = None if rejected and inst.premise else truth(
+                        sp.And(*[c for _, c in parts]), inst.env, tol)
+                except (TypeError, ValueError, ZeroDivisionError, RuntimeError) as exc:
                     problems.append(f"{where}: the statement cannot be evaluated "
                                     f"({type(exc).__name__}: {exc})")
+                    continue
+                if not inst.premise:
+                    outside += 1
+                    needed += t is not None and not t.holds
+                    if not rejected:
+                        problems.append(f"{where} was built to violate the hypotheses, but "
+                                        "the statement's hypotheses accept it")
                     continue
                 if t is None:
                     problems.append(f"{where} was built to satisfy the hypotheses, but the "
@@ -171,6 +192,9 @@ class Fact:
         detail = (f"{self.name}: the statement evaluated at {checked} constructed random "
                   f"instances ({sharp} where it is sharp), dps {dps}, seed {seed}; worst "
                   f"violation {worst_text} (tolerance {tol_text})")
+        if outside:
+            detail += (f"; {outside} instances built to violate the hypotheses, rejected "
+                       f"(the conclusion fails at {needed} of them)")
         if problems:
             detail += "; FAILED: " + "; ".join(problems[:3]) + (
                 f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
@@ -185,6 +209,28 @@ class Fact:
 
     def _instances(self, rng: np.random.Generator) -> Iterator[Instance]:
         yield from self.instances(rng, self.count)
+
+
+def assumption_violation(statement: Any, env: Mapping[str, Any], tol: Any) -> str | None:
+    """The name of the first symbol of ``statement`` whose value in ``env`` violates its
+    sign assumption (``positive``: ``> 0``; ``nonnegative``: ``>= -tol``), else ``None``.
+    The assumptions of a fact's symbols are hypotheses of the fact.
+
+    >>> import mpmath, sympy as sp
+    >>> t = sp.Symbol("t", nonnegative=True)
+    >>> assumption_violation(sp.Eq(t, 1), {"t": mpmath.mpf(-1)}, 1e-20)
+    't'
+    >>> assumption_violation(sp.Eq(t, 1), {"t": mpmath.mpf(0)}, 1e-20) is None
+    True
+    """
+    for sym in sorted(sp.sympify(statement).atoms(sp.Symbol), key=str):
+        value = env.get(sym.name)
+        if value is None or isinstance(value, mpmath.matrix) \
+                or not isinstance(value, (int, float, mpmath.mpf)):
+            continue
+        if (sym.is_positive and not value > 0) or (sym.is_nonnegative and value < -tol):
+            return sym.name
+    return None
 
 
 class UnknownFactError(KeyError):

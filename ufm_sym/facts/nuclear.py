@@ -1,6 +1,8 @@
 r"""The penalty and the nuclear norm: AM-GM for the weight decay, the product bound
-``||W H||_* <= ||W||_F ||H||_F``, the variational form of the nuclear norm, and its
-subdifferential (the steps from ``f`` to the convex relaxation ``F``).
+``||W H||_* <= ||W||_F ||H||_F``, the variational form of the nuclear norm, the
+equality ``sqrt(lambda_W lambda_H) ||W H||_* = lambda_W/2 ||W||_F^2 + lambda_H/2 ||H||_F^2``
+at a balanced point, and the subdifferential of the nuclear norm (the steps from ``f``
+to the convex relaxation ``F``).
 
 >>> from ufm_sym.symbolic.latex import paper_latex
 >>> print(paper_latex(NUCLEAR_PRODUCT_BOUND.statement))
@@ -22,8 +24,8 @@ from ufm_sym.symbolic.symbols import K, N, d, lambda_H, lambda_W
 from .base import Fact, Instance
 from .sampling import diag, fro, gaussian, orthonormal, rand_int, svd_parts
 
-__all__ = ["AM_GM_PENALTY", "NUCLEAR_FACTS", "NUCLEAR_PRODUCT_BOUND", "NUCLEAR_SUBDIFFERENTIAL",
-           "NUCLEAR_VARIATIONAL_FORM"]
+__all__ = ["AM_GM_PENALTY", "BALANCED_PRODUCT_NUCLEAR_NORM", "NUCLEAR_FACTS",
+           "NUCLEAR_PRODUCT_BOUND", "NUCLEAR_SUBDIFFERENTIAL", "NUCLEAR_VARIATIONAL_FORM"]
 
 _W = sp.MatrixSymbol("W", K, d)
 _H = sp.MatrixSymbol("H", d, N)
@@ -154,6 +156,61 @@ NUCLEAR_VARIATIONAL_FORM = Fact(
            "W = U D, H = D V^T with D = S^(1/2) diagonal.",
 )
 
+# ------------------------------------------------------- balanced factorization
+def _balanced_instances(rng: np.random.Generator, count: int) -> Iterator[Instance]:
+    """Balanced ``W = U S^(1/2) R^T c``, ``H = R S^(1/2) V^T / c`` with
+    ``c = (lambda_H/lambda_W)^(1/4)`` (all sharp: the conclusion is an equality), then a
+    third as many built off the balance: Gaussian ``W, H``, or ``c`` times a random
+    factor ``!= 1``."""
+    for k in range(count + count // 3):
+        Kv, dv, Nv = rand_int(rng, 1, 4), rand_int(rng, 1, 4), rand_int(rng, 1, 6)
+        lw, lh = _log_uniform(rng, 1e-4, 1), _log_uniform(rng, 1e-4, 1)
+        r = rand_int(rng, 0 if k % 8 == 7 else 1, min(Kv, dv, Nv))
+        W, H, _ = _balanced_factors(rng, Kv, dv, Nv, r) if r else (
+            mpmath.zeros(Kv, dv), mpmath.zeros(dv, Nv), None)
+        c = (lh / lw) ** mpmath.mpf(0.25)
+        premise = k < count
+        kind = f"{Kv}x{dv}x{Nv}, rank {r}"
+        if not premise:
+            if k % 2 or r == 0:
+                W, H, kind = gaussian(rng, Kv, dv), gaussian(rng, dv, Nv), "Gaussian W, H"
+            else:
+                c *= _log_uniform(rng, 1.5, 4) ** (1 if k % 4 else -1)
+                kind += ", balance off by a factor"
+        W, H = W * c, H / c
+        env = {"W": W, "H": H, "lambda_W": lw, "lambda_H": lh}
+        yield Instance(env, sharp=premise, kind=kind, premise=premise,
+                       scale=max(1, lw * fro(W) ** 2 + lh * fro(H) ** 2))
+
+
+BALANCED_PRODUCT_NUCLEAR_NORM = Fact(
+    name="balanced-product-nuclear-norm",
+    title="At a balanced factorization (lambda_W W^T W = lambda_H H H^T): "
+          "sqrt(lambda_W lambda_H) ||W H||_* = lambda_W/2 ||W||_F^2 + lambda_H/2 ||H||_F^2",
+    title_tex=r"At a balanced factorization ($\lambda_W W^\top W=\lambda_H HH^\top$): "
+              r"$\sqrt{\lambda_W\lambda_H}\,\|WH\|_*=\frac{\lambda_W}{2}\|W\|_F^2+"
+              r"\frac{\lambda_H}{2}\|H\|_F^2$",
+    statement=sp.Implies(
+        sp.Eq(lambda_W * _W.T * _W, lambda_H * _H * _H.T),
+        sp.Eq(sp.sqrt(lambda_W * lambda_H) * NuclearNorm(_W * _H),
+              lambda_W / 2 * _F(_W) ** 2 + lambda_H / 2 * _F(_H) ** 2)),
+    reference="Horn and Johnson, Matrix Analysis, 2nd ed., Cambridge 2013, Section 2.6 (the "
+              "singular values of A are the square roots of the eigenvalues of A^T A): at a "
+              "balanced point (W H)^T (W H) = H^T (W^T W) H = (lambda_H/lambda_W) (H^T H)^2, so "
+              "the singular values of W H are sqrt(lambda_H/lambda_W) times the eigenvalues of "
+              "the PSD matrix H^T H and ||W H||_* = sqrt(lambda_H/lambda_W) ||H||_F^2, while the "
+              "trace of the balance gives lambda_W ||W||_F^2 = lambda_H ||H||_F^2; it is the "
+              "equality case of am-gm-penalty and nuclear-product-bound (Recht, Fazel and "
+              "Parrilo, SIAM Review 52 (2010), Lemma 5.1); lambda_W, lambda_H > 0 are the "
+              "symbols' assumptions",
+    instances=_balanced_instances,
+    tested="balanced W = U S^(1/2) R^T (lambda_H/lambda_W)^(1/4), H = R S^(1/2) V^T "
+           "(lambda_W/lambda_H)^(1/4) of random rank (0 included) and log-uniform lambdas "
+           "in [1e-4, 1] (all sharp); rejected: Gaussian W, H and balanced ones rescaled "
+           "W c, H / c with c != 1.",
+)
+
+
 # ------------------------------------------------------------ subdifferential
 _Z = sp.MatrixSymbol("Z", K, N)
 _S = sp.MatrixSymbol("S", K, N)
@@ -206,4 +263,4 @@ NUCLEAR_SUBDIFFERENTIAL = Fact(
 )
 
 NUCLEAR_FACTS: tuple[Fact, ...] = (AM_GM_PENALTY, NUCLEAR_PRODUCT_BOUND, NUCLEAR_VARIATIONAL_FORM,
-                                   NUCLEAR_SUBDIFFERENTIAL)
+                                   NUCLEAR_SUBDIFFERENTIAL, BALANCED_PRODUCT_NUCLEAR_NORM)

@@ -6,6 +6,7 @@ r"""Facts about rank and null spaces (Lemma 3.1, Prop. 4.2 and the escape direct
 - ``kernel-of-gram``: ``ker(A^T A) = ker A``;
 - ``rank-equal-kernels`` (rank-nullity): ``ker W = ker H^T`` implies
   ``rank W = rank H``;
+- ``rank-product-equal-kernels``: ``ker W = ker H^T`` implies ``rank(W H) = rank W``;
 - ``null-vector-of-rank-deficient``: a ``K x d`` matrix of rank ``< d`` has a unit
   ``a`` with ``W a = 0``.
 
@@ -30,7 +31,7 @@ from .nodes import Exists
 from .sampling import fro, gaussian, low_rank, orthonormal, rand_int
 
 __all__ = ["KERNEL_OF_GRAM", "NULL_VECTOR_OF_RANK_DEFICIENT", "RANK_EQUAL_KERNELS",
-           "RANK_FACTS", "RANK_LEFT_NULL_VECTOR", "RANK_PRODUCT"]
+           "RANK_FACTS", "RANK_LEFT_NULL_VECTOR", "RANK_PRODUCT", "RANK_PRODUCT_EQUAL_KERNELS"]
 
 m, p, q = sp.symbols("m p q", integer=True, positive=True)
 HJ = "Horn and Johnson, Matrix Analysis, 2nd ed., Cambridge 2013"
@@ -120,15 +121,21 @@ _Wk = sp.MatrixSymbol("W", K, d)
 _Hk = sp.MatrixSymbol("H", d, N)
 
 
+def _common_kernel(rng: np.random.Generator, Kv: int, dv: int, Nv: int, r: int
+                   ) -> tuple[mpmath.matrix, mpmath.matrix]:
+    """``(W, H)`` with ``ker W = ker H^T`` of dimension ``d - r`` (``r <= min(K, d, N)``):
+    ``W = A V^T``, ``H = V B`` with ``V`` (``d x r``) orthonormal, ``A``, ``B`` Gaussian."""
+    if r == 0:
+        return mpmath.zeros(Kv, dv), mpmath.zeros(dv, Nv)
+    V = orthonormal(rng, dv, r)  # row space of W = column space of H = span V
+    return gaussian(rng, Kv, r) * V.T, V * gaussian(rng, r, Nv)
+
+
 def _kernel_instances(rng: np.random.Generator, count: int) -> Iterator[Instance]:
     for _ in range(count):
         Kv, dv, Nv = rand_int(rng, 1, 5), rand_int(rng, 1, 5), rand_int(rng, 1, 8)
         r = rand_int(rng, 0, min(Kv, dv, Nv))
-        if r == 0:
-            W, H = mpmath.zeros(Kv, dv), mpmath.zeros(dv, Nv)
-        else:
-            V = orthonormal(rng, dv, r)  # row space of W = column space of H = span V
-            W, H = gaussian(rng, Kv, r) * V.T, V * gaussian(rng, r, Nv)
+        W, H = _common_kernel(rng, Kv, dv, Nv, r)
         yield Instance({"W": W, "H": H}, scale=max(1, fro(W), fro(H)),
                        kind=f"K={Kv}, d={dv}, N={Nv}, rank {r}")
 
@@ -146,6 +153,53 @@ RANK_EQUAL_KERNELS = Fact(
     tested="W = A V^T and H = V B with V (d x r) orthonormal and A, B Gaussian, so both "
            "kernels are V's orthogonal complement.",
 )
+
+# ------------------------------------------------- equal kernels -> rank of W H
+def _product_kernel_instances(rng: np.random.Generator, count: int) -> Iterator[Instance]:
+    """Common kernels of random dimension ``d - r`` (all sharp: the conclusion is an
+    equality), then a third as many with ``range H`` missing a direction of
+    ``range W^T`` (``H = V_{r-1} B``, or ``[V_{r-1}, w] B`` with ``w`` in ``ker W``), where
+    ``rank(W H) = r - 1 < rank W``."""
+    for k in range(count + count // 3):
+        premise = k < count
+        Kv, dv, Nv = rand_int(rng, 1, 5), rand_int(rng, 1, 5), rand_int(rng, 1, 8)
+        if premise:
+            r = rand_int(rng, 0, min(Kv, dv, Nv))
+            W, H = _common_kernel(rng, Kv, dv, Nv, r)
+            kind = f"K={Kv}, d={dv}, N={Nv}, common kernel of dimension {dv - r}"
+        else:
+            Kv, dv, Nv = max(Kv, 2), max(dv, 2), max(Nv, 2)
+            r = rand_int(rng, 1, min(Kv, dv, Nv))
+            Vf = orthonormal(rng, dv, dv)
+            V = mpmath.matrix([[Vf[i, j] for j in range(r)] for i in range(dv)])
+            W = gaussian(rng, Kv, r) * V.T
+            cols = list(range(r - 1)) + ([r] if r < dv and k % 2 else [])
+            Vh = mpmath.matrix([[Vf[i, j] for j in cols] for i in range(dv)]) if cols else None
+            H = Vh * gaussian(rng, len(cols), Nv) if cols else mpmath.zeros(dv, Nv)
+            kind = f"K={Kv}, d={dv}, N={Nv}, range H misses a direction of range W^T"
+        yield Instance({"W": W, "H": H}, sharp=premise, premise=premise,
+                       scale=max(1, fro(W), fro(H)), kind=kind)
+
+
+RANK_PRODUCT_EQUAL_KERNELS = Fact(
+    name="rank-product-equal-kernels",
+    title="If ker W = ker H^T (W is K x d, H is d x N) then rank(W H) = rank W",
+    title_tex=r"If $\ker W=\ker H^\top$ ($W\in\mathbb R^{K\times d}$, "
+              r"$H\in\mathbb R^{d\times N}$) then $\operatorname{rank}(WH)=\operatorname{rank}W$",
+    statement=sp.Implies(sp.Eq(NullSpaceProjector(_Wk), NullSpaceProjector(_Hk.T)),
+                         sp.Eq(Rank(_Wk * _Hk), Rank(_Wk))),
+    reference=f"{HJ}, Section 0.2 (range H = (ker H^T)^perp = (ker W)^perp = range W^T, and W "
+              "is injective on range W^T, so rank(W H) = dim W(range H) = dim range W^T = "
+              "rank W); equivalently, by the rank of a product rank(W H) = rank H - "
+              "dim(ker W cap range H) (C. D. Meyer, Matrix Analysis and Applied Linear "
+              "Algebra, SIAM 2000, eq. (4.5.1)) with ker W cap range H = 0 and rank H = rank W "
+              "(rank-equal-kernels)",
+    instances=_product_kernel_instances,
+    tested="W = A V^T and H = V B with V (d x r) orthonormal and A, B Gaussian, common "
+           "kernels of random dimension d - r (all sharp); rejected: H = V_{r-1} B or "
+           "[V_{r-1}, w] B with w in ker W, where rank(W H) = r - 1.",
+)
+
 
 # ----------------------------------------------------- null vector of rank < d
 _Wn = sp.MatrixSymbol("W", K, d)
@@ -178,4 +232,5 @@ NULL_VECTOR_OF_RANK_DEFICIENT = Fact(
 )
 
 RANK_FACTS: tuple[Fact, ...] = (RANK_LEFT_NULL_VECTOR, RANK_PRODUCT, KERNEL_OF_GRAM,
-                                RANK_EQUAL_KERNELS, NULL_VECTOR_OF_RANK_DEFICIENT)
+                                RANK_EQUAL_KERNELS, NULL_VECTOR_OF_RANK_DEFICIENT,
+                                RANK_PRODUCT_EQUAL_KERNELS)

@@ -2,9 +2,10 @@
 null vectors and numerical rank.
 
 Everything runs under an explicit ``dps`` (``None``: the current ``mpmath.mp.dps``).
-Small problems use ``mpmath`` (``svd_r``, ``eigsy``); large symmetric eigenproblems
-can use python-flint (``acb_mat.eig``), imported lazily, which is much faster
-(about 0.5 s instead of 10 s for an 80 x 80 matrix at 60 digits).
+Small problems use ``mpmath`` (``svd_r``, retried with guard digits where it does not
+converge: :func:`ufm_sym.symbolic.evaluate.mp_svd_r`; ``eigsy``); large symmetric
+eigenproblems can use python-flint (``acb_mat.eig``), imported lazily, which is much
+faster (about 0.5 s instead of 10 s for an 80 x 80 matrix at 60 digits).
 
 >>> import mpmath
 >>> A = mpmath.matrix([[3, 0], [4, 5]])
@@ -21,6 +22,7 @@ from typing import Any
 import mpmath
 
 from ufm_sym.highprec.evaluate import working_precision
+from ufm_sym.symbolic.evaluate import mp_svd_r
 
 __all__ = [
     "eigenvalue_enclosures",
@@ -48,7 +50,7 @@ def svd(A: Any, dps: int | None = None,
     [mpf('2.0'), mpf('1.0')]
     """
     with working_precision(dps):
-        U, S, Vt = mpmath.svd_r(_as_matrix(A), full_matrices=full_matrices, compute_uv=True)
+        U, S, Vt = mp_svd_r(_as_matrix(A), full_matrices=full_matrices, compute_uv=True)
         return U, [S[i] for i in range(len(S))], Vt
 
 
@@ -60,7 +62,7 @@ def singular_values(A: Any, dps: int | None = None) -> list[Any]:
     [mpf('2.0'), mpf('1.0')]
     """
     with working_precision(dps):
-        S = mpmath.svd_r(_as_matrix(A), compute_uv=False)
+        S = mp_svd_r(_as_matrix(A), compute_uv=False)
         return sorted((S[i] for i in range(len(S))), reverse=True)
 
 
@@ -205,7 +207,7 @@ def null_vector(W: Any, tol: Any, dps: int | None = None) -> tuple[mpmath.matrix
     with working_precision(dps):
         W = _as_matrix(W)
         tol = mpmath.mpf(tol)
-        _, _, Vt = mpmath.svd_r(W, full_matrices=True, compute_uv=True)
+        _, _, Vt = mp_svd_r(W, full_matrices=True, compute_uv=True)
         a = mpmath.matrix([Vt[Vt.rows - 1, j] for j in range(Vt.cols)])
         a = a / mpmath.norm(a)
         res = mpmath.norm(W * a)

@@ -733,7 +733,7 @@ def _register_theorem(registry: Registry) -> None:
         "eq:4.31", "Case 1 (r = K): all K singular values of grad g are sqrt(lW lH), so "
         "||grad g(R)|| = sqrt(lW lH) and the point is a global minimizer",
         title_tex=r"Case 1 ($r=K$): $\|\nabla g(\mathbf R)\|=\sqrt{\lambda_W\lambda_H}$",
-        uses=("eq:4.30", "prop:4.1"), section="4",
+        uses=("eq:4.28", "eq:4.29", "eq:4.30", "prop:4.1"), section="4",
         statement=sp.Eq(gnorm, THR, evaluate=False),
         hypotheses=(sp.Eq(G * VK, THR * U, evaluate=False), sp.Eq(G.T * U, THR * VK,
                                                                    evaluate=False),
@@ -784,7 +784,7 @@ def _register_theorem(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:4.34", "at a non-global critical point an uncovered sigma_j > sqrt(lW lH)",
-        uses=("eq:4.33", "prop:4.1"), section="4",
+        uses=("eq:4.32", "eq:4.33", "prop:4.1"), section="4",
         title_tex=r"at a non-global critical point an uncovered $\sigma_j>\sqrt{\lambda_W"
                   r"\lambda_H}$",
         statement=sp.Gt(Geo.sigma, THR, evaluate=False))

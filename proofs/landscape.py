@@ -165,13 +165,13 @@ def discovered_theorem_evidence(ctx: VerifyContext, loss: str, claim: Claim) -> 
 
     recs = [r for r in C.discovered_records(ctx, loss)
             if E.hypotheses_hold(claim.hypotheses, r.problem)]
-    kinds = Counter(r.family.removeprefix("discovered[").removesuffix("]") for r in recs)
+    kinds = Counter(r.family.removeprefix("discovered ") for r in recs)
     ev = E.truth_at_records(ctx, claim, recs, lambda r: E.landscape_env(r, ctx),
                             f"at the {len(recs)} distinct critical orbits found by discover "
                             f"({C.DISCOVER_STARTS} random starts per setting with K <= 4): "
                             + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-    other = [r.family for r in recs if r.family not in ("discovered[global_min]",
-                                                         "discovered[strict_saddle]")]
+    other = [r.family for r in recs if r.family not in ("discovered global min",
+                                                         "discovered strict saddle")]
     if other:
         ev.passed = False
         ev.detail += "; orbits that are neither a global minimizer nor a strict saddle: " + \

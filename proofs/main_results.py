@@ -294,8 +294,8 @@ def eq431_steps(registry: Registry) -> list[Any]:
     return [
         prior("sigma_i = sqrt(lW lH) for i <= r ...", registry, "eq:4.28"),
         prior("... with the singular pairs u_i, v_i ...", registry, "eq:4.29"),
-        prior("... orthonormal: with r = K, U = [u_1..u_K] is orthogonal.", registry,
-              "eq:4.30"),
+        prior(r"... orthonormal: with $r=K$, $\mathbf U=[\mathbf u_1,\dots,\mathbf u_K]$ is "
+              "orthogonal.", registry, "eq:4.30"),
         identity("G G^T U - t^2 U = G (G^T U - t V_K) + t (G V_K - t U), t = sqrt(lW lH): both "
                  "brackets vanish by (4.29) in matrix form (G V_K = t U, G^T U = t V_K), so "
                  "G G^T U = t^2 U.", gram, combination=gram_by),

@@ -13,11 +13,6 @@ BY_EQ43 = "true at every critical point: rank W = rank H by (4.3)"
 
 #: (label, perturbation) -> why no check can fail it
 SURVIVORS: dict[tuple[str, str], str] = {
-    ("lem:C.4", "[1] strict"): WEAKER,
-    ("eq:3.8", "[1] rhs*2"): WEAKER,
-    ("eq:3.8", "[1] drop -1 of rhs"): WEAKER,
-    ("lem:3.1", "[1] rhs*2"): WEAKER,
-    ("lem:3.1", "[1] drop -1 of rhs"): WEAKER,
     ("step:3.C", "[1] lhs*2"): WEAKER,
     ("step:3.C", "[1] loose"): WEAKER,
     ("step:3.C", "[3] rhs*2"): WEAKER,
@@ -27,11 +22,9 @@ SURVIVORS: dict[tuple[str, str], str] = {
     ("eq:3.11", "lambda_W*2"): SCALING,
     ("eq:3.11", "lambda_H*2"): SCALING,
     ("step:3.final", "[1] drop 2*sqrt(lambda_H)*sqrt(lambda_W) of lhs"): WEAKER,
-    ("thm:1.1", "[1] loose"): WEAKER,
     ("eq:4.1", "[1] lhs*2"): WEAKER,
     ("eq:4.1", "[1] loose"): WEAKER,
     ("eq:4.1", "[3] rhs*2"): WEAKER,
-    ("prop:4.1", "[1] strict"): WEAKER,
     ("eq:4.9", "[0] rhs*2"): WEAKER,
     ("eq:4.9", "[0] flip"): BY_EQ43,
     ("eq:4.10", "[0] rhs*2"): WEAKER,
@@ -49,15 +42,12 @@ SURVIVORS: dict[tuple[str, str], str] = {
     ("step:4.3.inv", "lambda_W*2"): LAMBDAS,
     ("step:4.3.inv", "lambda_H*2"): LAMBDAS,
     ("step:4.3.inv", "lambda_b*2"): LAMBDAS,
-    ("eq:4.34", "[0] lhs*2"): WEAKER,
-    ("eq:4.34", "[0] loose"): WEAKER,
     ("eq:4.35", "[0] rhs*2"): WEAKER,
     ("eq:4.35", "[0] loose"): WEAKER,
     ("eq:4.36", "[0] lhs*2"): DEFINITION,
     ("eq:4.37", "lambda_W*2"): SCALING,
     ("eq:4.37", "lambda_H*2"): SCALING,
     ("step:4.final", "[1] drop 2*sqrt(lambda_H)*sqrt(lambda_W) of lhs"): WEAKER,
-    ("thm:1.2", "[1] loose"): WEAKER,
 }
 
 #: survivors named by prefix: dropping a term that vanishes under the hypotheses (the

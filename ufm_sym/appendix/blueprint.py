@@ -55,6 +55,7 @@ from ufm_sym.appendix.views import (
     paper_ref,
     proof_part,
     statement_items,
+    step_text_tex,
 )
 from ufm_sym.claims import Claim, Registry, Report
 
@@ -136,7 +137,7 @@ def _entry(claim: Claim, registry: Registry, report: Report | None) -> _Entry:
                 if s.by in registry else f"by {latex_escape(paper_ref(s.by))}"
         else:
             why = v.justification.replace(r"\textcolor{ufm-red}", r"\emph")
-        steps.append({"text": s.text, "formula": display_math(s.formula)
+        steps.append({"text": step_text_tex(s.text), "formula": display_math(s.formula)
                       if s.formula is not None else "", "by": why})
     return _Entry(
         env=ENVIRONMENTS.get(claim.kind, "lemma"), label=blueprint_label(claim.label),

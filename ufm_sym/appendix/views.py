@@ -265,7 +265,13 @@ def _justification(step: ProofStep, prefix: str, known: set[str]) -> str:
 
 def _step_view(i: int, step: ProofStep, prefix: str, known: set[str]) -> StepView:
     formula = statement_tex(step.formula) if step.formula is not None else ""
-    return StepView(i, step.text, formula, _justification(step, prefix, known))
+    return StepView(i, step_text_tex(step.text), formula, _justification(step, prefix, known))
+
+
+def step_text_tex(text: str) -> str:
+    """A proof step's text for LaTeX: as written when it holds ``$...$`` math, else its
+    ASCII formulas set as mathematics (:func:`~ufm_sym.appendix.pseudo_math.text_to_tex`)."""
+    return text if "$" in text else text_to_tex(text)
 
 
 def _cited_part(claim: Claim, result: ClaimResult | None) -> str:

@@ -157,7 +157,7 @@ class Orbit:
     def record(self) -> Any:
         """The representative as a :class:`ufm_sym.highprec.families.CriticalPointRecord`
         (``kind`` ``"global_min"`` when the criterion holds, else ``"saddle"``; family
-        ``"discovered[<kind>]"``), for code that checks the families' records."""
+        ``"discovered <kind>"``, the kind's words), for code that checks the families' records."""
         from ufm_sym.highprec.families import _record
         from ufm_sym.highprec.refine import RefineResult
 
@@ -169,7 +169,8 @@ class Orbit:
                 + ", ".join(f"{k} {v}" for k, v in sorted(self.found_by.items()))
                 + f"); kind {self.kind}: {self.reason}")
         return _record(self.problem, "global_min" if is_global else "saddle",
-                       f"discovered[{self.kind}]", self.point, desc, self.dps, is_global, ref)
+                       f"discovered {self.kind.replace('_', ' ')}", self.point, desc, self.dps,
+                       is_global, ref)
 
     def to_json(self, digits: int = 20) -> dict[str, Any]:
         """JSON-ready: numbers as decimal strings (``objective`` at ``dps`` digits)."""

@@ -186,9 +186,9 @@ SPECTRAL_NORM_ORTHOGONAL_SUM = Fact(
         sp.And(sp.Eq(_U.T * _U, sp.Identity(r_)), sp.Eq(_V.T * _V, sp.Identity(r_)),
                sp.Eq(_U.T * _E, sp.ZeroMatrix(r_, N)), sp.Eq(_E * _V, sp.ZeroMatrix(K, r_))),
         sp.Eq(SpectralNorm(t * _U * _V.T + _E), sp.Max(t, SpectralNorm(_E)))),
-    reference=f"{HJ}, Section 2.6 (singular value decomposition): with E = U_perp M V_perp^T "
-              "and M = X S Y^T, t U V^T + E = [U, U_perp X] diag(t I_r, S) [V, V_perp Y]^T "
-              "is a singular value decomposition, so the singular values are t (r times) and "
+    reference=f"{HJ}, Section 2.6 (singular value decomposition): E lives on the orthogonal "
+              "complements of the columns of U and V, so an SVD of E and the pairs of t U V^T "
+              "together form an SVD of the sum, so its singular values are t (r times) and "
               "those of E, and ||.||_2 = sigma_1 (Section 5.6.6); the same block structure as "
               "the subdifferential of the nuclear norm (G. A. Watson, Linear Algebra Appl. "
               "170 (1992) 33-45); t >= 0 is the symbol's assumption",

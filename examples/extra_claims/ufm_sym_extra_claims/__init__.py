@@ -1,10 +1,10 @@
 """Claims about the cross-entropy UFM with d > K (Zhu et al. 2021, [13] of the paper),
 registered with ufm-sym by a package of their own.
 
-* ``zhu21:ce-value``: the global value of (1.3) for d > K,
+* ``zhu:value``: the global value of (1.3) for d > K,
   ``f* = -log(1 - (K-1) q) + (K-1) q log((1 - (K-1) q)/q)``, ``q = sqrt(n lW lH)``
   when ``K q < 1`` ([13], Thm 3.1; the closed form of docs/math.md §3 of ufm-sym);
-* ``zhu21:criterion``: at those global minimizers the spectral criterion holds with
+* ``zhu:crit``: at those global minimizers the spectral criterion holds with
   equality, ``||grad g(R)||_2 = sqrt(lW lH)`` ([13], Lemma C.4 and its converse).
 
 Each check follows ufm-sym's contract: ``fn(claim, ctx) -> Evidence``, and it evaluates
@@ -15,7 +15,7 @@ found without the closed form: float64 L-BFGS from random starts, at d > K.
 >>> reg = Registry()
 >>> register(reg)
 >>> sorted(c.label for c in reg)
-['zhu21:ce-value', 'zhu21:criterion']
+['zhu:value', 'zhu:crit']
 """
 
 from __future__ import annotations
@@ -106,11 +106,11 @@ def check_criterion(claim: Any, ctx: VerifyContext) -> Evidence:
 
 def register(registry: Registry) -> None:
     """Add the claims (the entry point ``ufm_sym.proofs`` calls this)."""
-    c = registry.claim("zhu21:ce-value", "[13] Thm 3.1 at d > K: the CE global value",
+    c = registry.claim("zhu:value", "[13] Thm 3.1 at d > K: the CE global value",
                        statement=value_statement(), kind="cited", cited=True,
                        section="zhu21")
     c.check("numeric")(check_value)
-    c = registry.claim("zhu21:criterion", "[13] Lemma C.4 at d > K: equality at minimizers",
+    c = registry.claim("zhu:crit", "[13] Lemma C.4 at d > K: equality at minimizers",
                        statement=criterion_statement(), kind="cited", cited=True,
-                       section="zhu21", uses=("zhu21:ce-value",))
+                       section="zhu21", uses=("zhu:value",))
     c.check("numeric")(check_criterion)

@@ -670,12 +670,19 @@ def _classification_json_at(c: Classification) -> dict[str, Any]:
 
 
 def _certificate_json(c: Classification, out: dict[str, Any]) -> None:
-    """``existence`` (always), and the certified parts of ``hessian``, ``rank`` and
-    ``criterion`` (:func:`~ufm_sym.certify.critical.certify_critical_point`)."""
+    """``existence`` and ``global_gap`` (always), and the certified parts of
+    ``hessian``, ``rank`` and ``criterion``
+    (:func:`~ufm_sym.certify.critical.certify_critical_point`)."""
     cert = c.certificate
-    if cert is None:
+    if cert is None or cert.gap is None:
         why = ("not attempted: the point is not critical to the margin" if not c.critical
-               else "not attempted (certify=False)")
+               else "not attempted (certify=False)" if cert is None
+               else "not attempted: no certified critical point")
+        out["global_gap"] = {"holds": False, "gap": None, "upper": None, "lower": None,
+                             "reason": why}
+    else:
+        out["global_gap"] = cert.gap.to_dict()
+    if cert is None:
         out["existence"] = {"certified": False, "radius": None, "slice": None, "reason": why}
         return
     out["existence"] = cert.existence.to_dict()

@@ -12,7 +12,11 @@ strict saddle: the origin), in the same process:
   (:func:`ufm_sym.certify.critical.certify_critical_point`: existence of a true
   critical point by Krawczyk on the slice, inertia over the box, rank and dual
   feasibility, all in python-flint ball arithmetic);
-- *certificate*: the certificate alone.
+- *certificate*: the certificate alone;
+- *gap s* / *gap*: the part of it that is the global gap
+  (:mod:`ufm_sym.certify.global_gap`: ``f`` and its gradient over the existence box,
+  ``grad g`` at the centre, the exact dual point and ``g*``) and the proved bound on
+  ``f(x*) - min f``.
 
 Targets (issue 15): certified classify at ``K = d = 8, n = 4`` in at most 10 s and at
 ``K = d = 16, n = 2`` in at most 60 s on 2 cores.  The load average and the core count
@@ -55,7 +59,8 @@ def main() -> None:
     print(f"dps {args.dps}; {os.cpu_count()} cores; load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'size':>11} {'P':>4} {'point':>7} {'kind':>14} {'today s':>8} {'cert. s':>8} "
-          f"{'ratio':>6} {'cert only':>9} {'radius':>9} {'inertia':>12} {'target':>10}")
+          f"{'ratio':>6} {'cert only':>9} {'gap s':>6} {'gap':>8} {'radius':>9} "
+          f"{'inertia':>12} {'target':>10}")
     for K, n in sizes:
         p = problem(args.loss, K, n)
         points = {"global": global_minimizer(p, dps=args.dps + 10),
@@ -69,10 +74,14 @@ def main() -> None:
             ins = cert.inertia
             inertia = (f"{ins.negative}/{ins.zero}/{ins.positive}" if ins.certified
                        else "refused")
+            gap = cert.gap
+            gap_s = f"{gap.seconds:6.3f}" if gap is not None else f"{'-':>6}"
+            gap_v = gap.to_dict()["gap"] if gap is not None else "-"
             target = TARGETS.get((K, n))
             ok = "" if target is None else ("ok" if t_cert <= target else "MISSED")
             print(f"{f'K=d={K},n={n}':>11} {num_params(p):>4} {name:>7} {cert_c.kind:>14} "
                   f"{t_today:8.2f} {t_cert:8.2f} {t_cert / t_today:5.2f}x {t_only:9.2f} "
+                  f"{gap_s} {gap_v:>8} "
                   f"{(str(ex.to_dict()['radius']) if ex.certified else '-'):>9} "
                   f"{inertia:>12} {(f'<={target:g}s ' + ok) if target else '':>10}",
                   flush=True)

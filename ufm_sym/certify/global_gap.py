@@ -19,17 +19,19 @@ Fenchel conjugate: MSE ``N/2 ||Lambda||_F^2 + <Lambda, Y>``, CE
 valid; this one makes the gap vanish at a global minimizer) and is an *exact rational
 matrix* (python-flint ``fmpq``): the midpoints of the ball ``G``; for CE each column
 minus its mean (``1_K^T Lambda = 0``: each ``p_j`` sums to 1 exactly); for
-``lambda_b = 0`` each row minus its mean (``Lambda 1_N = 0`` exactly); for CE,
-if some ``p_ij < 0``, mixed with the origin's gradient ``(1_K 1_N^T / K - Y)/N`` by the
-least rational weight that makes every ``p_ij >= 0``; then scaled by a dyadic
-``c <= 1``.  **Dual feasibility is proved in exact rational arithmetic**: every
-``p_ij >= 0`` and every column sum of ``p`` equal to 1 (CE), ``Lambda 1_N = 0``
-(``lambda_b = 0``), and ``tau^2 I - Lambda Lambda^T`` positive definite (all pivots of
-its ``L D L^T`` factorization positive), i.e. ``||Lambda||_2 < tau``.  ``c`` is the
-largest candidate for which that proof succeeds (``c = 1`` first; then
-``c^2 = tau^2 / mu`` for ``mu`` just above an approximate ``lambda_max(G G^T)``).
+``lambda_b = 0`` each row minus its mean (``Lambda 1_N = 0`` exactly).  Two candidates
+(:func:`dual_point`): *scaled* (``c Lambda`` with the largest tried dyadic ``c <= 1``,
+after mixing in the origin's gradient for CE if some ``p_ij < 0``: the dual point of
+:mod:`ufm_sym.convex`) and *clipped* (the singular values at or just below ``tau`` set
+a hair below it, which keeps the gap second order in the distance to ``x*``); the
+larger proved ``L`` is kept.  **Dual feasibility is proved in exact rational
+arithmetic** (:func:`prove_dual_feasible`): every ``p_ij >= 0`` and every column of
+``p`` summing to 1 (CE), ``Lambda 1_N = 0`` (``lambda_b = 0``), and
+``||Lambda||_2 < tau`` from the characteristic polynomial of ``Lambda Lambda^T``
+(:func:`_norm_below`); a candidate that fails is refused, never used.
 
-**Values.**  ``U``: the upper end of the ball ``f(box)`` (:func:`~.balls.objective`);
+**Values.**  ``U`` (:func:`objective_upper`): the smaller of the upper end of the ball
+``f(box)`` and of the mean-value form ``f(m) + sum_i sup |df/dx_i| rad_i``;
 ``L``: exact for MSE, a ball (``arb`` logarithms) for CE, its lower end taken.  Then
 ``gap = U - L`` rounded up, and ``holds`` when ``gap <= tolerance``
 (``10^-(dps - 10) * max(1, |U|)`` by default).  ``L > U`` would contradict weak duality
@@ -303,13 +305,14 @@ def dual_point(problem: Problem, G: Any, prec: int, method: str = "scaled") -> D
 def _clip(problem: Problem, Lam: list[list[Any]], prec: int) -> tuple[list[list[Any]], int]:
     """``S Lambda`` with ``S`` (symmetric, ``K x K``) scaling the eigenspaces of
     ``M = Lambda Lambda^T`` above ``tau^2 (1 - SNAP_WINDOW)`` to
-    ``theta' = tau^2 (1 - 2^-(prec - MARGIN_BITS))``: eigenvectors ``X`` of ``M`` refined to about
-    ``0.3 prec`` digits (:func:`~ufm_sym.highprec.eig.refined_symmetric_eig`),
-    eigenvalues grouped in
-    clusters (relative gaps ``< 1e-8``); for a cluster ``Q`` reaching the window, with
+    ``theta' = tau^2 (1 - 2^-(prec - MARGIN_BITS))``: eigenvectors ``X`` of ``M`` refined
+    to about ``0.3 prec`` digits (:func:`~ufm_sym.highprec.eig.refined_symmetric_eig`),
+    eigenvalues grouped in clusters (relative gaps ``< 1e-8``); for a cluster ``Q``
+    reaching the window, with
     ``B = Q^T M Q = beta (I + E)``, ``C = sqrt(theta'/beta) (I + E)^(-1/2)`` (four terms
-    of the binomial series), so ``C B C = theta' I`` up to ``E^5``.  ``S`` is rounded
-    to rationals: an approximation, checked afterwards.  Returns ``(S Lambda, number of
+    of the binomial series), so ``C B C = theta' I`` up to ``E^5``.  ``S`` and
+    ``S Lambda`` are rounded to ``prec - 16``-bit dyadics: an approximation, checked
+    afterwards.  Returns ``(S Lambda, number of
     clipped directions)``."""
     from ufm_sym.highprec.eig import refined_symmetric_eig
 
@@ -364,7 +367,7 @@ def _clip(problem: Problem, Lam: list[list[Any]], prec: int) -> tuple[list[list[
 
 def prove_dual_feasible(problem: Problem, Lam: list[list[Any]]) -> tuple[bool, str]:
     """Prove, in exact rational arithmetic, that ``Lambda`` is dual feasible:
-    ``tau^2 I - Lambda Lambda^T`` positive definite (``||Lambda||_2 < tau``), and, for
+    ``||Lambda||_2 < tau`` (:func:`_norm_below`), and, for
     CE, every ``p_j = N Lambda_j + e_{y_j}`` in the simplex, and, for
     ``lambda_b = 0``, ``Lambda 1_N = 0``.  Returns ``(True, ...)`` or
     ``(False, the violated condition)``.

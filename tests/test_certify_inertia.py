@@ -70,3 +70,29 @@ def test_count_below_and_its_refusal() -> None:
     counts, why = count_below(Mb, [1], 100)
     assert counts is None and "contains 0" in why
     assert count_below(Mb, [1.5], 100)[0] == [2]
+
+
+def test_eigenvalues_only_stop_one_round_earlier_with_the_same_values() -> None:
+    """``refined_symmetric_eig(vectors=False)`` (what ``hessian_spectrum(check=False)``
+    uses): the Rayleigh quotients agree with the fully refined eigenvalues to
+    ``10^-(dps + 2) ||A||``, with fewer iterations; the counts at the margin are the
+    checked ones, and nothing is called checked or certified."""
+    from ufm_sym.highprec.eig import refined_symmetric_eig
+
+    p = SETTINGS[0]
+    rec = next(r for r in critical_points(p, dps=60) if r.kind == "saddle")
+    A = hessian_matrix(p, rec.point, dps=50)
+    full, _, info = refined_symmetric_eig(A, 50)
+    fast, _, info2 = refined_symmetric_eig(A, 50, vectors=False)
+    assert info["converged"] and info2["converged"] and info2["vectors"] is False
+    assert info2["iterations"] < info["iterations"]
+    with mpmath.workdps(60):
+        norm = max(abs(e) for e in full)
+        assert max(abs(a - b) for a, b in zip(full, fast, strict=True)) <= 1e-52 * norm
+    margin = mpmath.mpf(10) ** -40
+    s1 = hessian_spectrum(A, margin, 50)
+    s2 = hessian_spectrum(A, margin, 50, check=False)
+    assert s1.certified and not s2.certified and s2.error_bound is None
+    assert (s1.negative, s1.near_zero, s1.positive) == (s2.negative, s2.near_zero,
+                                                        s2.positive)
+    assert "not checked" in s2.certificate

@@ -47,7 +47,9 @@ afterwards) and the distance it moved is reported.
 :func:`refined_symmetric_eig`: a float64 ``eigh`` refined by the Ogita-Aishima
 iteration with python-flint matrix products; their counts at ``-margin`` and
 ``+margin`` are *checked* for the computed matrix (Sylvester's law of inertia and
-Gershgorin discs, up to a rounding allowance for its assembly in mpmath).
+Gershgorin discs, up to a rounding allowance for its assembly in mpmath) when
+``certify=False``; with the certificate that check (and the last refinement round it
+needs) is skipped, since the certificate's proved counts decide instead.
 
 **Certified** (:func:`~ufm_sym.certify.critical.certify_critical_point`, at every
 point judged critical, unless ``certify=False``): ball arithmetic end to end proves
@@ -509,10 +511,13 @@ def classify(problem: Problem, point: Any, dps: int | None = None, refine: bool 
                       singular_values_H=tuple(sh))
         # --- escape direction and spectrum
         esc, esc_note = escape_direction(problem, x, margin, dps)
-        spec = hessian_spectrum(A, margin, dps, method=eig_method)
         cert = certify_critical_point(problem, x if refine else point, dps=dps,
                                       point_radius=point_radius,
                                       max_radius=margin) if certify else None
+        # with the certificate, its proved counts decide "certified" (certified_spectrum):
+        # the check of the counts for the computed matrix, and the last refinement
+        # round it needs, would be discarded
+        spec = hessian_spectrum(A, margin, dps, method=eig_method, check=not certify)
         spec = certified_spectrum(spec, cert)
         orbit = orbit_dimension(problem, x, margin, dps)
         if cert is not None and cert.existence.orbit_dimension != orbit.dimension:
@@ -670,12 +675,19 @@ def _classification_json_at(c: Classification) -> dict[str, Any]:
 
 
 def _certificate_json(c: Classification, out: dict[str, Any]) -> None:
-    """``existence`` (always), and the certified parts of ``hessian``, ``rank`` and
-    ``criterion`` (:func:`~ufm_sym.certify.critical.certify_critical_point`)."""
+    """``existence`` and ``global_gap`` (always), and the certified parts of
+    ``hessian``, ``rank`` and ``criterion``
+    (:func:`~ufm_sym.certify.critical.certify_critical_point`)."""
     cert = c.certificate
-    if cert is None:
+    if cert is None or cert.gap is None:
         why = ("not attempted: the point is not critical to the margin" if not c.critical
-               else "not attempted (certify=False)")
+               else "not attempted (certify=False)" if cert is None
+               else "not attempted: no certified critical point")
+        out["global_gap"] = {"holds": False, "gap": None, "upper": None, "lower": None,
+                             "reason": why}
+    else:
+        out["global_gap"] = cert.gap.to_dict()
+    if cert is None:
         out["existence"] = {"certified": False, "radius": None, "slice": None, "reason": why}
         return
     out["existence"] = cert.existence.to_dict()

@@ -13,7 +13,11 @@ arithmetic end to end (python-flint; docs/certified.md):
 3. **rank** (:mod:`.rank`): ``W_lower <= rank W(x*) <= W_upper`` (lower bound from
    balls, upper bound from the algebra at the exact critical point: ``K - 1`` for CE);
 4. **dual feasibility** (:mod:`.dual`): ``||grad g(R(x*))||_2 <= sqrt(lW lH)`` proved,
-   disproved, or undecided.
+   disproved, or undecided;
+5. **the global gap** (:mod:`.global_gap`): ``0 <= f(x*) - min f <= gap``, a rigorous
+   duality gap (``f`` bounded above on the existence box, ``min f`` below by weak
+   duality at an exact dual point proved feasible); ``gap.holds`` when it is within
+   ``10^-(dps - 10) max(1, |f|)``: ``x*`` is a global minimizer to that tolerance.
 
 Nothing is guessed: every part that cannot be proved says ``certified = False`` (or
 ``holds = None``) with a one-sentence reason.
@@ -24,8 +28,8 @@ Nothing is guessed: every part that cannot be proved says ``certified = False`` 
 >>> c = certify_critical_point(p, global_minimizer(p, dps=60), dps=50)
 >>> c.certified, c.kind, c.existence.radius < 1e-55, c.inertia.zero, c.rank.W_exact
 (True, 'minimum', True, 3, 2)
->>> c.dual.outcome
-'equality'
+>>> c.dual.outcome, c.gap.holds, c.gap.gap < 1e-90
+('equality', True, True)
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from ufm_sym.certify.balls import ball_point, ball_point_from_flat
 from ufm_sym.certify.dual import DualCertificate, dual_feasibility
 from ufm_sym.certify.existence import PREC_LO, ExistenceCertificate, prove_existence
 from ufm_sym.certify.flint_util import flint_module
+from ufm_sym.certify.global_gap import GlobalGapCertificate, gap_on_box
 from ufm_sym.certify.inertia import InertiaCertificate, inertia_at_critical_point
 from ufm_sym.certify.rank import RankCertificate, rank_bounds
 from ufm_sym.model import Problem, UFMInputError
@@ -62,8 +67,9 @@ def precision_bits(dps: int) -> int:
 class CriticalPointCertificate:
     """What :func:`certify_critical_point` proved (module docstring).
 
-    ``existence``, ``inertia``: always present; ``rank`` and ``dual``: present when
-    existence is certified.  ``bits``: ``(high, low)`` precisions (gradient; Hessian
+    ``existence``, ``inertia``: always present; ``rank``, ``dual`` and ``gap`` (the
+    global gap, :class:`~ufm_sym.certify.global_gap.GlobalGapCertificate`): present
+    when existence is certified.  ``bits``: ``(high, low)`` precisions (gradient; Hessian
     and products).  ``seconds``: wall time of the whole certificate.
     """
 
@@ -75,6 +81,7 @@ class CriticalPointCertificate:
     rank: RankCertificate | None
     dual: DualCertificate | None
     seconds: float
+    gap: GlobalGapCertificate | None = None
 
     @property
     def certified(self) -> bool:
@@ -89,12 +96,14 @@ class CriticalPointCertificate:
         return self.inertia.kind if self.certified else None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``existence``, ``inertia``, ``rank``, ``dual`` as dictionaries."""
+        """JSON-ready: ``existence``, ``inertia``, ``rank``, ``dual``, ``global_gap`` as
+        dictionaries."""
         return {"certified": self.certified, "kind": self.kind, "dps": self.dps,
                 "bits": list(self.bits), "existence": self.existence.to_dict(),
                 "inertia": self.inertia.to_dict(),
                 "rank": None if self.rank is None else self.rank.to_dict(),
                 "dual": None if self.dual is None else self.dual.to_dict(),
+                "global_gap": None if self.gap is None else self.gap.to_dict(),
                 "seconds": round(self.seconds, 3)}
 
     def summary(self) -> str:
@@ -106,6 +115,8 @@ class CriticalPointCertificate:
             lines.append(f"rank:       {self.rank.reason}")
         if self.dual is not None:
             lines.append(f"dual:       {self.dual.reason}")
+        if self.gap is not None:
+            lines.append(f"global gap: {self.gap.reason}")
         return "\n".join(lines) + "\n"
 
 
@@ -146,6 +157,9 @@ def certify_critical_point(problem: Problem, point: Sequence[Any], dps: int = 50
     - ``dual.holds`` (``True`` / ``False`` / ``None``), ``dual.outcome``
       (``"strict"``, ``"equality"``, ``"fails"``, ``"undecided"``),
       ``dual.norm_upper`` / ``dual.norm_lower`` on ``||grad g(R)||_2``;
+    - ``gap.upper`` / ``gap.lower`` / ``gap.gap`` / ``gap.holds``:
+      ``f <= upper`` on the existence box, ``min f >= lower``, so
+      ``0 <= f(x*) - min f <= gap`` (:func:`~ufm_sym.certify.global_gap.gap_on_box`);
     - ``certified`` (existence and inertia), ``kind``, ``seconds``, ``to_dict()``,
       ``summary()``.
 
@@ -170,7 +184,7 @@ def certify_critical_point(problem: Problem, point: Sequence[Any], dps: int = 50
     x = ball_point(problem, point, hi, radius=point_radius)
     ex, bs = prove_existence(problem, x, max_radius, prec_lo=prec_lo)
     inertia = inertia_at_critical_point(ex, bs)
-    rank = dual = None
+    rank = dual = gap = None
     if ex.certified:
         flint = flint_module()
         with flint.ctx.workprec(prec_lo):
@@ -178,6 +192,10 @@ def certify_critical_point(problem: Problem, point: Sequence[Any], dps: int = 50
                 flint.arb(mpmath.mpf(ex.radius_inf)))
         rank = rank_bounds(problem, box)
         dual = dual_feasibility(problem, box, rank.W_lower)
+        # the global gap over the same box, at the gradient's precision
+        xc = x.midpoint()
+        gap = gap_on_box(problem, xc.widened(flint.arb(mpmath.mpf(ex.radius_inf))), xc, dps,
+                         "critical point", ex.radius_inf)
     return CriticalPointCertificate(problem=problem, dps=dps, bits=(hi, prec_lo),
                                     existence=ex, inertia=inertia, rank=rank, dual=dual,
-                                    seconds=time.perf_counter() - t0)
+                                    seconds=time.perf_counter() - t0, gap=gap)

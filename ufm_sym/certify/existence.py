@@ -105,8 +105,9 @@ class ExistenceCertificate:
     point on the slice within this distance of the point's centre; ``newton_step``:
     ``max |z|``; ``contraction``: ``kappa``; ``transversality``: the bound on
     ``||I - M||_inf``; ``radius_inf``: ``|x*_i - x~_i| <= radius_inf`` for every
-    coordinate (``x~`` the exact centre); ``reason``: one sentence (why not, when not
-    certified).  Numbers are ``mpf`` upper bounds (rounded up) or ``None``.
+    coordinate (``x~`` the exact centre, kept as ``centre``, a
+    :class:`~ufm_sym.certify.balls.BallPoint` of radius 0); ``reason``: one sentence
+    (why not, when not certified).  Numbers are ``mpf`` upper bounds (rounded up) or ``None``.
     """
 
     certified: bool
@@ -122,6 +123,7 @@ class ExistenceCertificate:
     zero_eigenvalues_beyond_orbit: int = 0
     radius_inf: Any = None
     seconds: float = 0.0
+    centre: BallPoint | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (decimal strings, upper bounds to 3 digits)."""
@@ -292,4 +294,5 @@ def prove_existence(problem: Problem, point: BallPoint, max_radius: Any,
         certified=True, radius=rad_mp, slice=slc.description, orbit_dimension=t,
         reason=reason, max_radius=rmax_mp, newton_step=arb_upper_mpf(zmax),
         contraction=arb_upper_mpf(kappa), transversality=arb_upper_mpf(tbound),
-        unique_within=box_mp, radius_inf=r_mp, seconds=time.perf_counter() - t0), bordered
+        unique_within=box_mp, radius_inf=r_mp, seconds=time.perf_counter() - t0,
+        centre=xc), bordered

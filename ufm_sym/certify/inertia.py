@@ -62,7 +62,8 @@ class Spectrum:
     critical point within the margin, and the Hessian's inertia there, proved end to
     end in ball arithmetic) holds and agrees with these counts, and ``certificate`` to
     its sentence.  ``error_bound`` bounds the distance from each reported eigenvalue
-    to the spectrum of the computed matrix (largest Gershgorin radius).
+    to the spectrum of the computed matrix (largest Gershgorin radius; ``None`` when the
+    check was skipped, ``check=False`` in :func:`hessian_spectrum`).
     """
 
     size: int
@@ -147,7 +148,8 @@ def certify_inertia(S: Any, G: Any, mus: Sequence[Any], allowance: Any, dps: int
                              f"thresholds, rounding allowance {mpmath.nstr(allow_mp, 3)}")
 
 
-def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> Spectrum:
+def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined",
+                     check: bool = True) -> Spectrum:
     """Eigenvalues of the symmetric Hessian matrix ``A`` and their signs at ``margin``.
 
     ``method``: ``"refined"`` (default; :func:`refined_symmetric_eig`) or ``"mpmath"``
@@ -156,6 +158,14 @@ def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> 
     the rounding of ``A``'s entries (an estimate, not a proof: ``A`` was assembled in
     mpmath floating point), so ``certified`` here means "checked for the computed
     matrix"; the certificate about the UFM is :func:`inertia_at_critical_point`.
+
+    ``check=False`` skips that check (the last round of refinement that it needs, and
+    the Gershgorin discs): the eigenvalues are then Rayleigh quotients accurate to
+    about ``10^-(dps + 2)`` (:func:`refined_symmetric_eig` with ``vectors=False``), the
+    counts are read from them at ``margin``, ``certified`` is ``False`` and
+    ``error_bound`` is ``None``.  :func:`ufm_sym.landscape.classify` does this when it
+    runs the ball certificate, whose proved counts replace the check
+    (:func:`certified_spectrum`).
 
     >>> import mpmath
     >>> with mpmath.workdps(30):
@@ -177,7 +187,7 @@ def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> 
         max_entry = max((abs(v) for row in rows for v in row), default=mpmath.mpf(0))
         allowance = P * mpmath.mpf(10) ** (-(dps - 3)) * max(max_entry, 1)
         if method == "refined":
-            eigs, _, info = refined_symmetric_eig(A, dps)
+            eigs, _, info = refined_symmetric_eig(A, dps, vectors=check)
             S, G = info["S"], info["G"]
             label = (f"refined (float64 eigh + {info['iterations']} Ogita-Aishima steps, "
                      f"python-flint)")
@@ -192,14 +202,20 @@ def hessian_spectrum(A: Any, margin: Any, dps: int, method: str = "refined") -> 
                 Xt = X.transpose()
                 S, G = Xt * (Am * X), Xt * X
             label = "mpmath.eigsy (dense Jacobi/QL)"
-        counts, radius, cert = certify_inertia(S, G, [-margin, margin], allowance, dps)
+        if check:
+            counts, radius, cert = certify_inertia(S, G, [-margin, margin], allowance, dps)
+        else:
+            counts, radius = None, None
+            cert = ("not checked for the computed matrix (check=False: the ball "
+                    "certificate decides)")
         if counts is not None:
             neg, below_plus = counts
             zero = below_plus - neg
         else:
             neg = sum(1 for e in eigs if e < -margin)
             zero = sum(1 for e in eigs if -margin <= e <= margin)
-            radius = radius if radius is not None else mpmath.mpf("nan")
+            if check:
+                radius = radius if radius is not None else mpmath.mpf("nan")
         return Spectrum(size=P, eigenvalues=tuple(eigs), smallest=eigs[0] if eigs else None,
                         negative=neg, near_zero=zero, positive=P - neg - zero,
                         margin=margin, certified=counts is not None, certificate=cert,

@@ -142,3 +142,49 @@ def lemma31_certified_evidence(claim: Claim, ctx: VerifyContext) -> Evidence:
         ev.passed = False
         ev.detail += "; not certified: " + "; ".join(bad[:3])
     return _radius_evidence(ctx, good, ev)
+
+
+def criterion_certified_evidence(claim: Claim, ctx: VerifyContext, records: Any) -> Evidence:
+    """[13, Lemma C.4] / Prop. 4.1 at the certified critical points near the records,
+    without using the lemma: the premise ``||grad g(R(x*))||_2 <= sqrt(lW lH)`` is decided
+    by the certified dual feasibility, and the conclusion ``f(x*) = f*`` by the certified
+    duality gap (:mod:`ufm_sym.certify.global_gap`: ``L <= min f <= f(x*) <= U`` in ball
+    arithmetic, from f >= F, Fenchel-Young and von Neumann's inequality only); the
+    statement is evaluated with ``f := U`` and ``f* := L``, so it holds when ``U - L`` is
+    within the margin."""
+    good, bad = _certified_records(ctx, records)
+
+    def make() -> list[Any]:
+        out = []
+        with mpmath.workdps(ctx.dps):
+            for rec in good:
+                cert = certificate(rec, ctx)
+                env = certified_theorem_env(rec, ctx)
+                thr = cert.dual.threshold
+                premise = thr if cert.dual.holds else cert.dual.norm_lower
+                gap = cert.gap
+                if gap is None or gap.upper is None or gap.lower is None:
+                    bad.append(f"{rec.family}: no certified gap")
+                    continue
+                env.update({"SpectralNorm(G)": premise, E.F.name: gap.upper,
+                            E.FSTAR.name: gap.lower})
+                out.append((f"{rec.problem.describe()} [{rec.family}]", env, None))
+        return out
+
+    ev = C.statement_truth_evidence(
+        ctx, claim, make, "at certified critical points: the premise by certified dual "
+        "feasibility, the conclusion by the certified duality gap f(x*) - min f <= U - L "
+        "(no closed form, no use of the lemma)", margin=C.hp_margins(ctx), level="certified")
+    if bad:
+        ev.passed = False
+        ev.detail += "; not certified: " + "; ".join(bad[:3])
+    with mpmath.workdps(ctx.dps):
+        gaps = [certificate(r, ctx).gap.gap for r in good if r.is_global_min
+                and certificate(r, ctx).gap is not None]
+    if gaps:
+        worst = max(gaps)
+        ev.residual = C.format_residual(worst)
+        ev.digits = 99.0 if worst == 0 else round(float(-mpmath.log10(worst)), 1)
+        ev.detail += (f"; {len(gaps)} certified global minimizers, largest gap "
+                      f"{C.format_residual(worst)}")
+    return ev

@@ -207,6 +207,7 @@ def register(registry: Registry) -> None:
             sp.And(E.CRITICAL, sp.Le(SpectralNorm(G), sp.sqrt(lambda_W * lambda_H),
                                      evaluate=False)),
             sp.Eq(E.F, E.FSTAR, evaluate=False)))
+    c.check("certified")(lambda claim, ctx: _certified_c4(claim, ctx))
     c.check("high-precision")(lambda claim, ctx: _both(ctx, claim))
     c.check("high-precision")(lambda claim, ctx: duality_gap_evidence(
         claim, ctx, C.hp_records(ctx, "ce") + C.hp_records(ctx, "mse")))
@@ -276,3 +277,10 @@ def cvxpy_evidence(ctx: VerifyContext) -> Evidence:
     rows = ctx.memo(("cvxpy", ctx.dps, ctx.seed),
                     lambda: cross_check_global_value(dps=ctx.dps, seed=ctx.seed))
     return cross_check_evidence(rows)
+
+
+def _certified_c4(claim: Any, ctx: VerifyContext) -> Evidence:
+    from ufm_sym_proofs.certified import criterion_certified_evidence
+
+    return criterion_certified_evidence(claim, ctx, C.hp_records(ctx, "ce")
+                                        + C.hp_records(ctx, "mse"))

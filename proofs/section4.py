@@ -341,6 +341,8 @@ def _register_claims(registry: Registry) -> None:
     c.check("high-precision")(lambda claim, ctx: _merge(
         E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
                            "at every MSE critical point"), P.prop41_evidence(ctx)))
+    c.check("certified")(lambda claim, ctx: Cert.criterion_certified_evidence(claim, ctx,
+                                                                              recs(ctx)))
     c.check("high-precision")(lambda claim, ctx: duality_gap_evidence(claim, ctx, recs(ctx)))
     c.check("numeric")(lambda claim, ctx: P.numeric_prop41_evidence(ctx))
 

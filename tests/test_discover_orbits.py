@@ -49,7 +49,8 @@ def test_orbit_json_point_and_record() -> None:
     pf = parse_point(__import__("json").dumps(js["point"]))
     assert pf.problem == p
     rec = o.record()
-    assert rec.family == f"discovered {o.kind.replace('_', ' ')}" and rec.gradient_norm < mpmath.mpf(10) ** -45
+    assert rec.family == f"discovered {o.kind.replace('_', ' ')}"
+    assert rec.gradient_norm < mpmath.mpf(10) ** -45
     assert rec.kind == ("global_min" if o.kind == "global_min" else "saddle")
     assert rec.is_global_min == (o.kind == "global_min")
     assert sum(o.multiplicity for o in r.orbits) == 6

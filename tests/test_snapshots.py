@@ -132,9 +132,10 @@ def test_mutants_leave_text_and_tolerances_alone() -> None:
 
 def test_known_bad_mutants_are_killed_and_a_weaker_statement_is_caught(tmp_path: Path) -> None:
     """beta of (3.10) with the wrong sign: killed by the symbolic check of eq:3.10.  The
-    statement of eq:3.4 with a flipped sign: killed by its high-precision check, which
-    evaluates the statement.  The bound of eq:3.8 weakened to rank W <= K: still true, so
-    no evidence fails; the snapshots catch it."""
+    statement of eq:3.4 with a flipped sign: killed by its symbolic check, which reads the
+    statement (its high-precision check would too).  The bound of eq:3.8 weakened to rank W <= K: still true, yet
+    eq:3.8's proof chain concludes rank W <= K - 1 (the named fact's instance), so its
+    symbolic evidence fails: the chain's conclusion is not the statement."""
     tool = _tool()
     beta = [m for m in tool.generate_mutants(ROOT / "proofs" / "geometry.py")
             if m.function == "BETA_PAPER" and m.op == "sign-unary"]
@@ -153,8 +154,11 @@ def test_known_bad_mutants_are_killed_and_a_weaker_statement_is_caught(tmp_path:
     killed, false_statement, weak_statement = results
     assert killed.status == "killed" and (killed.by, killed.level) == ("eq:3.10", "symbolic")
     assert false_statement.status == "killed", (false_statement.status, false_statement.why)
-    assert (false_statement.by, false_statement.level) == ("eq:3.4", "high-precision")
-    assert weak_statement.status == "snapshots", (weak_statement.status, weak_statement.why)
+    # its symbolic check reads the statement too (lambda_W W^T W - lambda_H H H^T must be
+    # the combination of the derived gradient), so it is the first to fail
+    assert (false_statement.by, false_statement.level) == ("eq:3.4", "symbolic")
+    assert weak_statement.status == "killed", (weak_statement.status, weak_statement.why)
+    assert (weak_statement.by, weak_statement.level) == ("eq:3.8", "symbolic")
 
 
 def test_copy_is_what_the_runner_imports(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from ufm_sym.symbolic.functions import NuclearNorm, Rank, SpectralNorm
 from ufm_sym_proofs import _common as C
 from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs import section3_proofs, section4_proofs
 from ufm_sym_proofs import section4_points as P
 from ufm_sym_proofs.chains import add_proof, conclusion, fact, identity, prior
 
@@ -69,6 +70,8 @@ def register(registry: Registry) -> None:
     add_proof(registry, "eq:4.33", lambda: eq433_steps(registry))
     add_proof(registry, "eq:4.34", lambda: eq434_steps(registry))
     add_proof(registry, "thm:1.2", lambda: theorem_steps(registry, "mse"))
+    section3_proofs.register(registry)
+    section4_proofs.register(registry)
 
 
 # ------------------------------------------------------------ [13, Lemma C.4]

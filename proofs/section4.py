@@ -619,7 +619,7 @@ def _register_prop43(registry: Registry) -> None:
     Pz, Pr = sp.MatrixSymbol(r"P_{>r}", d, d), sp.MatrixSymbol(r"P_{\le r}", d, d)
     c = registry.claim(
         "asm:4.4", "Assumption 4.4 [covers (4.26)]: W = [w_1..w_r, 0], H = [h^1; ..; h^r; 0] "
-        "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3"),
+        "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3", "eq:4.14"),
         title_tex=r"Assumption 4.4 [covers (4.26)]: $\mathbf W=[\mathbf w_1,\dots,\mathbf w_r,"
                   r"\mathbf 0]$, $\mathbf H=[\mathbf h^1;\dots;\mathbf h^r;\mathbf 0]$ with "
                   r"orthogonal columns and rows, $\mathbf w_i,\mathbf h^i\ne\mathbf 0$",

@@ -108,8 +108,9 @@ def lemma_c4_steps(registry: Registry) -> list[Any]:
         identity("At a critical point the factors are balanced: lambda_W W^T W - lambda_H H "
                  "H^T is a combination of the derived gradient (it vanishes with it).",
                  balance),
-        fact("At balanced factors the gap closes: sqrt(lW lH) ||W H||_* equals the penalty, "
-             "so f(W, H, b) = F(W H, b) at a critical point.",
+        fact(r"At balanced factors the gap closes: $\sqrt{\lambda_W\lambda_H}\,\|\mathbf W"
+             r"\mathbf H\|_*$ equals the penalty, so $f(\mathbf W,\mathbf H,\mathbf b)=F("
+             r"\mathbf W\mathbf H,\mathbf b)$ at a critical point.",
              "balanced-product-nuclear-norm"),
         prior("g is convex (for CE; for MSE hess g = ||D||^2/N, Proposition 4.1's step).",
               registry, "eq:3.1"),

@@ -33,6 +33,9 @@ A_NULL = Geo.a
 #: the threshold in the step texts (LaTeX, inside ``$...$``)
 T = r"\sqrt{\lambda_W\lambda_H}"
 DEF = "the definition (the claim names what it defines)"
+#: how an identity step was checked (the appendix prints it after "derived by SymPy")
+IDENTICAL = "the two sides agree identically"
+COMBINED = "the two sides differ by the stated combination, identically"
 
 
 def register(registry: Registry) -> None:
@@ -170,7 +173,8 @@ def eq39_steps(registry: Registry) -> list[ProofStep]:
         identity(r"The derived second variation is $\nabla^2 g$ along the first-order change "
                  r"$\mathbf D_1=\mathbf D_W\mathbf H+\mathbf W\mathbf D_H+\mathbf D_b\mathbf "
                  r"1^\top$, plus $2\langle\nabla g,\mathbf D_W\mathbf D_H\rangle$ and the "
-                 "three penalty terms.", sp.Eq(D.hessian_form, expected, evaluate=False)),
+                 "three penalty terms.", sp.Eq(D.hessian_form, expected, evaluate=False),
+                 by=IDENTICAL),
         conclusion(r"The Hessian bilinear form $\nabla^2 f[\boldsymbol\Delta,\boldsymbol\Delta]$"
                    " is the second variation of step 1, written out in step 2.",
                    registry["eq:3.9"].statement, DEF,
@@ -195,7 +199,7 @@ def null_vector_steps(registry: Registry) -> list[ProofStep]:
                  r"\mathbf a\|^2=\mathbf a^\top(\mathbf W^\top\partial_{\mathbf W}f-"
                  r"\partial_{\mathbf H}f\,\mathbf H^\top)\mathbf a$: at a critical point "
                  r"$\mathbf W\mathbf a=\mathbf 0$ gives $\mathbf H^\top\mathbf a=\mathbf 0$.",
-                 kernel_identity()),
+                 kernel_identity(), by=IDENTICAL),
         conclusion(r"Steps 1-2 give $\operatorname{rank}\mathbf W\le K-1<K=d$; step 3 the unit "
                    r"$\mathbf a$ ($\mathbf a^\top\mathbf a=\operatorname{tr}(\mathbf a^\top"
                    r"\mathbf a)=1$) with $\mathbf W\mathbf a=\mathbf 0$; step 5 "

@@ -23,7 +23,9 @@ from ufm_sym_proofs import geometry as Geo
 from ufm_sym_proofs import section4 as S4
 from ufm_sym_proofs.chains import add_proof, conclusion, derived, fact, identity, prior
 from ufm_sym_proofs.section3_proofs import (
+    COMBINED,
     DEF,
+    IDENTICAL,
     T,
     final_steps,
     kernel_identity,
@@ -108,7 +110,7 @@ def gradient_steps(registry: Registry, label: str) -> list[ProofStep]:
     text, lhs, rhs = _GRADIENT[label]
     statement = registry[label].statement
     lhs = statement.lhs if lhs is None else lhs
-    return [identity(text, sp.Eq(lhs, rhs, evaluate=False)),
+    return [identity(text, sp.Eq(lhs, rhs, evaluate=False), by=IDENTICAL),
             conclusion("At a critical point the gradient vanishes; by step 1 this is the "
                        "equation.", statement, CRITICAL, established=[statement])]
 
@@ -125,12 +127,12 @@ def solved_steps(registry: Registry, label: str) -> list[ProofStep]:
         text = (r"$\mathbf W$ minus the right side is $\frac1{\lambda_W}\partial f/\partial"
                 r"\mathbf W$ (derived, MSE), which vanishes at a critical point.")
         return [prior("The critical-point equation in $\\mathbf W$.", registry, "eq:4.4"),
-                identity(text, statement, combination=S4.GRAD_W / lw),
+                identity(text, statement, combination=S4.GRAD_W / lw, by=COMBINED),
                 conclusion("Step 2.", statement, "step 2")]
     text = (r"$\mathbf H$ minus the right side is $\frac1{\lambda_H}\partial f/\partial"
             r"\mathbf H$ (derived, MSE), which vanishes at a critical point.")
     return [prior("The critical-point equation in $\\mathbf H$.", registry, "eq:4.5"),
-            identity(text, statement, combination=S4.GRAD_H / lh),
+            identity(text, statement, combination=S4.GRAD_H / lh, by=COMBINED),
             conclusion("Step 2.", statement, "step 2")]
 
 
@@ -218,7 +220,7 @@ def eq416_steps(registry: Registry) -> list[ProofStep]:
         identity(r"For every $\mathbf a$: $\lambda_W\|\mathbf W\mathbf a\|^2-\lambda_H\|\mathbf "
                  r"H^\top\mathbf a\|^2=\mathbf a^\top(\mathbf W^\top\partial_{\mathbf W}f-"
                  r"\partial_{\mathbf H}f\,\mathbf H^\top)\mathbf a$, which vanishes at a "
-                 "critical point.", kernel_identity()),
+                 "critical point.", kernel_identity(), by=IDENTICAL),
         conclusion(r"By step 2, $\lambda_W\|\mathbf W\mathbf a\|^2=\lambda_H\|\mathbf H^\top"
                    r"\mathbf a\|^2$ with $\lambda_W,\lambda_H>0$: one side vanishes exactly "
                    "when the other does.", statement, "step 2",
@@ -257,7 +259,8 @@ def eq418_steps(registry: Registry) -> list[ProofStep]:
         mse_convexity_step(),
         identity(r"With $\nabla^2 g[\mathbf D,\mathbf D]=\|\mathbf D\|_F^2/N$ the derived form "
                  r"is $\frac1N\|\mathbf D_1\|^2+2\langle\nabla g,\mathbf D_W\mathbf D_H\rangle$ "
-                 "plus the penalty terms.", sp.Eq(statement.rhs, paper, evaluate=False)),
+                 "plus the penalty terms.", sp.Eq(statement.rhs, paper, evaluate=False),
+                 by=IDENTICAL),
         conclusion(r"The form $\nabla^2 f[\boldsymbol\Delta,\boldsymbol\Delta]$ is the second "
                    "variation of step 1 with step 2 substituted.", statement, DEF,
                    established=[statement]),
@@ -309,8 +312,8 @@ def invariance_steps(registry: Registry) -> list[ProofStep]:
              " the one at the point along the original direction."]
     return [*reduction_steps(claim.statement, S4.ORTH_Q, texts),
             conclusion(r"Steps 1 and 2: the Hessians are similar through the orthogonal map "
-                       r"$(\mathbf D_W,\mathbf D_H,\mathbf D_b)\mapsto(\mathbf D_W\mathbf Q,"
-                       r"\mathbf Q^\top\mathbf D_H,\mathbf D_b)$.", claim.statement,
+                       r"that sends $(\mathbf D_W,\mathbf D_H,\mathbf D_b)$ to $(\mathbf D_W"
+                       r"\mathbf Q,\mathbf Q^\top\mathbf D_H,\mathbf D_b)$.", claim.statement,
                        "steps 1 and 2")]
 
 
@@ -333,14 +336,14 @@ def normal_form_steps(registry: Registry) -> list[ProofStep]:
         identity(r"$\tilde{\mathbf W}^\top\tilde{\mathbf W}-\boldsymbol\Sigma^\top\boldsymbol"
                  r"\Sigma$ is a combination of $\mathbf W\mathbf V-\mathbf U\boldsymbol\Sigma$ "
                  r"and $\mathbf U^\top\mathbf U-\mathbf I$, both zero by step 2: the columns of "
-                 r"$\tilde{\mathbf W}$ are orthogonal.", gram, combination=gram_by),
+                 r"$\tilde{\mathbf W}$ are orthogonal.", gram, combination=gram_by, by=COMBINED),
         identity(r"$\lambda_W\tilde{\mathbf W}^\top\tilde{\mathbf W}-\lambda_H\tilde{\mathbf H}"
                  r"\tilde{\mathbf H}^\top=\mathbf V^\top(\mathbf W^\top\partial_{\mathbf W}f-"
                  r"\partial_{\mathbf H}f\,\mathbf H^\top)\mathbf V$ vanishes at a critical "
                  r"point, so $\tilde{\mathbf H}\tilde{\mathbf H}^\top=(\lambda_W/\lambda_H)"
                  r"\boldsymbol\Sigma^\top\boldsymbol\Sigma$ is diagonal too.",
                  sp.Eq(lw * Wt.T * Wt, lh * Ht * Ht.T, evaluate=False),
-                 combination=grad_balance),
+                 combination=grad_balance, by=COMBINED),
         derived(r"In particular the diagonal balance $\lambda_W\|\mathbf w_i\|^2=\lambda_H\|"
                 r"\mathbf h^i\|^2$.", balance, lambda rel: _hadamard_of_combination(
                     rel, grad_balance), "the first factor of the Hadamard product minus "
@@ -380,10 +383,10 @@ def eq427_steps(registry: Registry) -> list[ProofStep]:
               r"e_i^\top\mathbf H$.", registry, "asm:4.4"),
         identity(r"Column $i$ of (4.11) over $N$: $\nabla g\,(\mathbf h^i)^\top+\lambda_W\mathbf "
                  r"w_i=(\partial f/\partial\mathbf W)\mathbf e_i$ ...", statement[0],
-                 combination=D.grad_W * e_i),
+                 combination=D.grad_W * e_i, by=COMBINED),
         identity(r"... and row $i$ of (4.12) over $N$: $\mathbf w_i^\top\nabla g+\lambda_H"
                  r"\mathbf h^i=\mathbf e_i^\top\partial f/\partial\mathbf H$.", statement[1],
-                 combination=e_i.T * D.grad_H),
+                 combination=e_i.T * D.grad_H, by=COMBINED),
         conclusion("Steps 2 and 3 at a critical point.", statement, "steps 2 and 3"),
     ]
 
@@ -403,17 +406,18 @@ def singular_pair_steps(registry: Registry, label: str) -> list[ProofStep]:
                  r"e_i^\top(\mathbf W^\top\partial_{\mathbf W}f-\partial_{\mathbf H}f\,\mathbf "
                  r"H^\top)\mathbf e_i$, zero at a critical point: $\|\mathbf w_i\|=\sqrt{"
                  r"\lambda_H/\lambda_W}\,\|\mathbf h^i\|$.", col,
-                 combination=e_i.T * (W.T * D.grad_W - D.grad_H * H.T) * e_i),
-        identity(r"With $\mathbf u_i=-\mathbf w_i/\|\mathbf w_i\|$, $\mathbf v_i=(\mathbf h^i)"
-                 r"^\top/\|\mathbf h^i\|$: $\nabla g\,\mathbf v_i-" + T + r"\,\mathbf u_i=("
-                 r"\partial f/\partial\mathbf W)\mathbf e_i/\|\mathbf h^i\|+(" + T
-                 + r"/\|\mathbf w_i\|-\lambda_W/\|\mathbf h^i\|)\mathbf w_i$; the bracket "
-                 "vanishes by step 3 ...", pairs[0],
-                 combination=D.grad_W * e_i / rh + (TAU / rw - lw / rh) * wi),
-        identity(r"... and $\nabla g^\top\mathbf u_i-" + T + r"\,\mathbf v_i=-(\partial f/"
-                 r"\partial\mathbf H)^\top\mathbf e_i/\|\mathbf w_i\|+(\lambda_H/\|\mathbf w_i\|"
-                 r"-" + T + r"/\|\mathbf h^i\|)(\mathbf h^i)^\top$.", pairs[1],
-                 combination=-D.grad_H.T * e_i / rw + (lh / rw - TAU / rh) * hi.T),
+                 combination=e_i.T * (W.T * D.grad_W - D.grad_H * H.T) * e_i, by=COMBINED),
+        identity(r"Put $\mathbf u_i=-\mathbf w_i/\|\mathbf w_i\|$, $\mathbf v_i=(\mathbf h^i)"
+                 r"^\top/\|\mathbf h^i\|$ and $t=" + T + r"$. Then $\nabla g\,\mathbf v_i-t"
+                 r"\,\mathbf u_i$ is $(\partial f/\partial\mathbf W)\mathbf e_i/\|\mathbf h^i"
+                 r"\|$ plus $c\,\mathbf w_i$ with $c=t/\|\mathbf w_i\|-\lambda_W/\|\mathbf "
+                 r"h^i\|$, zero by step 3 ...", pairs[0],
+                 combination=D.grad_W * e_i / rh + (TAU / rw - lw / rh) * wi, by=COMBINED),
+        identity(r"... and $\nabla g^\top\mathbf u_i-t\,\mathbf v_i$ is $-(\partial f/"
+                 r"\partial\mathbf H)^\top\mathbf e_i/\|\mathbf w_i\|$ plus $c'\,(\mathbf "
+                 r"h^i)^\top$ with $c'=\lambda_H/\|\mathbf w_i\|-t/\|\mathbf h^i\|$, zero by "
+                 "step 3.", pairs[1],
+                 combination=-D.grad_H.T * e_i / rw + (lh / rw - TAU / rh) * hi.T, by=COMBINED),
     ]
     statement = registry[label].statement
     if label == "eq:4.29":

@@ -132,8 +132,8 @@ def test_mutants_leave_text_and_tolerances_alone() -> None:
 
 def test_known_bad_mutants_are_killed_and_a_weaker_statement_is_caught(tmp_path: Path) -> None:
     """beta of (3.10) with the wrong sign: killed by the symbolic check of eq:3.10.  The
-    statement of eq:3.4 with a flipped sign: killed by its high-precision check, which
-    evaluates the statement.  The bound of eq:3.8 weakened to rank W <= K: still true, so
+    statement of eq:3.4 with a flipped sign: killed by its symbolic check, which
+    evaluates the statement (the first of its checks the runner tries).  The bound of eq:3.8 weakened to rank W <= K: still true, so
     no evidence fails; the snapshots catch it."""
     tool = _tool()
     beta = [m for m in tool.generate_mutants(ROOT / "proofs" / "geometry.py")
@@ -153,7 +153,7 @@ def test_known_bad_mutants_are_killed_and_a_weaker_statement_is_caught(tmp_path:
     killed, false_statement, weak_statement = results
     assert killed.status == "killed" and (killed.by, killed.level) == ("eq:3.10", "symbolic")
     assert false_statement.status == "killed", (false_statement.status, false_statement.why)
-    assert (false_statement.by, false_statement.level) == ("eq:3.4", "high-precision")
+    assert (false_statement.by, false_statement.level) == ("eq:3.4", "symbolic")
     assert weak_statement.status == "snapshots", (weak_statement.status, weak_statement.why)
 
 

@@ -163,23 +163,30 @@ def sum_identity(formula: Any) -> bool:
 
 # ---------------------------------------------------------------------- (3.9)
 def eq39_steps(registry: Registry) -> list[ProofStep]:
-    expected = (HessianG(D.first_order_change) + 2 * sp.Trace(G.T * D.D_W * D.D_H)
-                + lw * sp.Trace(D.D_W.T * D.D_W) + lh * sp.Trace(D.D_H.T * D.D_H)
-                + lb * sp.Trace(D.D_b.T * D.D_b))
+    statement = registry["eq:3.9"].statement
     return [
         prior(r"The objective; SymPy derives its second variation $\frac{d^2}{dt^2}f(\mathbf "
               r"X+t\boldsymbol\Delta)$ at $t=0$ (cross-checked against \texttt{sympy.hessian} "
               "at explicit sizes).", registry, "eq:1.3"),
-        identity(r"The derived second variation is $\nabla^2 g$ along the first-order change "
-                 r"$\mathbf D_1=\mathbf D_W\mathbf H+\mathbf W\mathbf D_H+\mathbf D_b\mathbf "
-                 r"1^\top$, plus $2\langle\nabla g,\mathbf D_W\mathbf D_H\rangle$ and the "
-                 "three penalty terms.", sp.Eq(D.hessian_form, expected, evaluate=False),
-                 by=IDENTICAL),
-        conclusion(r"The Hessian bilinear form $\nabla^2 f[\boldsymbol\Delta,\boldsymbol\Delta]$"
-                   " is the second variation of step 1, written out in step 2.",
-                   registry["eq:3.9"].statement, DEF,
-                   established=[registry["eq:3.9"].statement]),
+        r_of_t_step(),
+        conclusion(r"By step 2, $\frac{d^2}{dt^2}g(\mathbf R(t))$ at $t=0$ is $\nabla^2 g$ "
+                   r"along $\mathbf D_1$ plus $2\langle\nabla g,\mathbf D_W\mathbf D_H\rangle$"
+                   r"; each penalty $\frac{\lambda}{2}\|\cdot\|^2$ adds $\lambda\|\mathbf D\|^2$"
+                   ". That is the second variation of step 1, the Hessian bilinear form.",
+                   statement, DEF + "; SymPy derived its right side (step 1)",
+                   established=[statement]),
     ]
+
+
+def r_of_t_step() -> ProofStep:
+    """``R(t) = R + t D1 + t^2 D_W D_H`` along ``(W + t D_W, H + t D_H, b + t D_b)``."""
+    t = D.t
+    moved = (W + t * D.D_W) * (H + t * D.D_H) + (D.b + t * D.D_b) * D.ones_N.T
+    return identity(r"Along the line, $\mathbf R(t)=\mathbf R+t\,\mathbf D_1+t^2\,\mathbf D_W"
+                    r"\mathbf D_H$ with $\mathbf D_1=\mathbf D_W\mathbf H+\mathbf W\mathbf D_H+"
+                    r"\mathbf D_b\mathbf 1^\top$.", sp.Eq(
+                        moved, D.R + t * D.first_order_change + t ** 2 * D.second_order_change,
+                        evaluate=False), by=IDENTICAL)
 
 
 # ------------------------------------------------------------- the null vector

@@ -246,24 +246,18 @@ def eq417_steps(registry: Registry) -> list[ProofStep]:
 
 
 def eq418_steps(registry: Registry) -> list[ProofStep]:
-    from ufm_sym_proofs.section3_proofs import mse_convexity_step
+    from ufm_sym_proofs.section3_proofs import mse_convexity_step, r_of_t_step
 
     statement = registry["eq:4.18"].statement
-    D1 = D.D_W * H + W * D.D_H + D.D_b * ones_N.T
-    paper = (sp.Trace(D1.T * D1) / N + 2 * sp.Trace(G.T * D.D_W * D.D_H)
-             + lw * sp.Trace(D.D_W.T * D.D_W) + lh * sp.Trace(D.D_H.T * D.D_H)
-             + lb * sp.Trace(D.D_b.T * D.D_b))
     return [
         prior(r"The objective; SymPy derives its second variation $\frac{d^2}{dt^2}f(\mathbf X+"
-              r"t\boldsymbol\Delta)$ at $t=0$.", registry, "eq:1.4"),
+              r"t\boldsymbol\Delta)$ at $t=0$, the form (3.9).", registry, "eq:1.4"),
+        r_of_t_step(),
         mse_convexity_step(),
-        identity(r"With $\nabla^2 g[\mathbf D,\mathbf D]=\|\mathbf D\|_F^2/N$ the derived form "
-                 r"is $\frac1N\|\mathbf D_1\|^2+2\langle\nabla g,\mathbf D_W\mathbf D_H\rangle$ "
-                 "plus the penalty terms.", sp.Eq(statement.rhs, paper, evaluate=False),
-                 by=IDENTICAL),
-        conclusion(r"The form $\nabla^2 f[\boldsymbol\Delta,\boldsymbol\Delta]$ is the second "
-                   "variation of step 1 with step 2 substituted.", statement, DEF,
-                   established=[statement]),
+        conclusion(r"The form (3.9) of step 1 (from step 2) with step 3 at $\mathbf D=\mathbf "
+                   r"D_1$: $\nabla^2 g[\mathbf D_1,\mathbf D_1]=\frac1N\|\mathbf D_1\|^2$.",
+                   statement, DEF + "; SymPy derived its right side (step 1) and substituted "
+                   "step 3", established=[statement]),
     ]
 
 
@@ -356,7 +350,8 @@ def normal_form_steps(registry: Registry) -> list[ProofStep]:
                    r"are nonzero and orthogonal (rank $r$) and the others zero (step 3); by "
                    r"step 4 the rows of $\tilde{\mathbf H}$ are orthogonal, with $\|\mathbf h^i"
                    r"\|^2=(\lambda_W/\lambda_H)\|\mathbf w_i\|^2$: nonzero for $i\le r$, zero "
-                   "after.", statement, "steps 3-5 and the order of the singular values",
+                   r"after, as $\operatorname{rank}\mathbf H=r$ (step 6) says.", statement,
+                   "steps 3-6 and the order of the singular values",
                    established=[off_W, off_H, zero_W, zero_H, rank_r]),
     ]
 

@@ -68,7 +68,12 @@ def identity(text: str, formula: Any, combination: Any = None,
         if hypotheses:
             matrix = bool(getattr(diff, "is_Matrix", False))
             zero = sp.ZeroMatrix(*diff.shape) if matrix else sp.Integer(0)
-            return C.reduction_evidence(diff, hypotheses, zero, text[:60], matrix=matrix)
+            ev = C.reduction_evidence(diff, hypotheses, zero, text[:60], matrix=matrix)
+            if ev.passed or matrix:
+                return ev
+            return Evidence.exact("symbolic", _is_zero(reduced(diff, hypotheses)),
+                                  f"{text[:60]}: reduces to 0 (traces cyclic, the arguments "
+                                  "of g and of its Hessian reduced)")
         if combination is None:
             target = diff
         else:
@@ -76,6 +81,32 @@ def identity(text: str, formula: Any, combination: Any = None,
         return Evidence.exact("symbolic", _is_zero(target), text[:80])
 
     return ProofStep(text, formula, kind="identity", by=by, check=check)
+
+
+def reduced(expr: Any, hypotheses: Sequence[Hypothesis]) -> Any:
+    """A scalar expression reduced under the hypotheses, the arguments of ``g`` and of
+    its Hessian form first (``g(W Q Q^T H + b 1^T)`` becomes ``g(W H + b 1^T)`` under
+    ``Q Q^T = I``); :func:`_is_zero` then decides it up to the cyclic trace."""
+    from ufm_sym.symbolic.expressions import HessianG, LossG
+    from ufm_sym.symbolic.hypotheses import reduce_matrix, reduce_scalar
+
+    expr = sp.sympify(expr)
+    reps = {x: LossG(reduce_matrix(x.argument, hypotheses)) for x in expr.atoms(LossG)}
+    reps.update({x: HessianG(*(reduce_matrix(v, hypotheses) for v in x.directions))
+                 for x in expr.atoms(HessianG)})
+    return reduce_scalar(expr.xreplace(reps), hypotheses)
+
+
+def derived(text: str, formula: Any, check: Callable[[Any], bool], detail: str,
+            by: str = DERIVED) -> ProofStep:
+    """An identity step whose check is ``check(formula)``: a SymPy computation on the
+    printed formula itself (a relation the generic :func:`identity` cannot decide, e.g.
+    an inequality in a positive symbol, or an identity over indexed sums)."""
+
+    def run(claim: Claim, ctx: VerifyContext) -> Evidence:
+        return Evidence.exact("symbolic", bool(check(formula)), detail)
+
+    return ProofStep(text, formula, kind="identity", by=by, check=run)
 
 
 def fact(text: str, name: str, subs: dict[str, Any] | None = None) -> ProofStep:

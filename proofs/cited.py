@@ -187,6 +187,7 @@ def register(registry: Registry) -> None:
         ctx, partial(eq16_residual, statement=claim.statement), what16))
     c = registry.claim(
         "eq:1.7", "[13]: W*^T is a K-simplex ETF", cited=True, section="1", uses=("eq:1.3",),
+        title_tex=r"[13]: $(\mathbf W^\star)^\top$ is a $K$-simplex ETF",
         statement=sp.Eq(W * W.T / sp.Symbol(r"\|\mathbf{w}^\star\|^2"),
                         Kd / (Kd - 1) * (sp.Identity(Kd) - sp.OneMatrix(Kd, Kd) / Kd),
                         evaluate=False))

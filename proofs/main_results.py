@@ -34,6 +34,7 @@ from ufm_sym.symbolic.functions import NuclearNorm, Rank, SpectralNorm
 from ufm_sym_proofs import _common as C
 from ufm_sym_proofs import environments as E
 from ufm_sym_proofs import geometry as Geo
+from ufm_sym_proofs import section3_proofs, section4_proofs
 from ufm_sym_proofs import section4_points as P
 from ufm_sym_proofs.chains import add_proof, conclusion, fact, identity, prior
 
@@ -69,6 +70,8 @@ def register(registry: Registry) -> None:
     add_proof(registry, "eq:4.33", lambda: eq433_steps(registry))
     add_proof(registry, "eq:4.34", lambda: eq434_steps(registry))
     add_proof(registry, "thm:1.2", lambda: theorem_steps(registry, "mse"))
+    section3_proofs.register(registry)
+    section4_proofs.register(registry)
 
 
 # ------------------------------------------------------------ [13, Lemma C.4]
@@ -105,8 +108,9 @@ def lemma_c4_steps(registry: Registry) -> list[Any]:
         identity("At a critical point the factors are balanced: lambda_W W^T W - lambda_H H "
                  "H^T is a combination of the derived gradient (it vanishes with it).",
                  balance),
-        fact("At balanced factors the gap closes: sqrt(lW lH) ||W H||_* equals the penalty, "
-             "so f(W, H, b) = F(W H, b) at a critical point.",
+        fact(r"At balanced factors the gap closes: $\sqrt{\lambda_W\lambda_H}\,\|\mathbf W"
+             r"\mathbf H\|_*$ equals the penalty, so $f(\mathbf W,\mathbf H,\mathbf b)=F("
+             r"\mathbf W\mathbf H,\mathbf b)$ at a critical point.",
              "balanced-product-nuclear-norm"),
         prior("g is convex (for CE; for MSE hess g = ||D||^2/N, Proposition 4.1's step).",
               registry, "eq:3.1"),

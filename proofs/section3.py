@@ -171,6 +171,7 @@ def register(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:3.2", "critical-point equation in W", uses=("eq:1.3",), section="3",
+        title_tex=r"critical-point equation in $\mathbf W$",
         statement=sp.Eq(D.grad_W, sp.ZeroMatrix(D.K, D.d), evaluate=False),
         derivation=[("derived gradient in W", D.grad_W)])
     c.check("symbolic")(lambda claim, ctx: C.identity_evidence(
@@ -181,6 +182,7 @@ def register(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:3.3", "critical-point equations in H and b", uses=("eq:1.3",), section="3",
+        title_tex=r"critical-point equations in $\mathbf H$ and $\mathbf b$",
         statement=[sp.Eq(D.grad_H, sp.ZeroMatrix(D.d, D.N), evaluate=False),
                    sp.Eq(D.grad_b, sp.ZeroMatrix(D.K, 1), evaluate=False)],
         derivation=[("derived gradient in H", D.grad_H), ("derived gradient in b", D.grad_b)])
@@ -344,6 +346,7 @@ def _register_landscape(registry: Registry) -> None:
     D1 = Geo.along(D.first_order_change, C.direction_of(d310))
     c = registry.claim(
         "eq:3.11", "hess g vanishes along the direction", uses=("eq:3.10", "eq:3.9"),
+        title_tex=r"$\nabla^2 g$ vanishes along the direction",
         section="3", statement=sp.Eq(HessianG(D1), 0, evaluate=False),
         hypotheses=tuple(h.equation for h in hyps))
     c.check("symbolic")(lambda claim, ctx: C.reduction_evidence(
@@ -378,6 +381,7 @@ def _register_landscape(registry: Registry) -> None:
 
     c = registry.claim(
         "thm:1.1", "Theorem 1.1: CE with d = K is strict saddle, no spurious local minima",
+        title_tex=r"Theorem 1.1: CE with $d=K$ is strict saddle, no spurious local minima",
         uses=("lem:3.1", "step:3.C", "step:3.a", "step:3.final", "hyp:dimension"),
         kind="theorem", section="1", statement=E.theorem_statement(),
         hypotheses=E.THEOREM_HYPOTHESES)

@@ -351,6 +351,7 @@ def _register_claims(registry: Registry) -> None:
                              ("eq:4.5", "H", sp.Eq(GRAD_H, sp.ZeroMatrix(d, N),
                                                    evaluate=False))):
         c = registry.claim(label, f"critical-point equation in {which} (MSE)", uses=("eq:1.4",),
+                           title_tex=rf"critical-point equation in $\mathbf {which}$ (MSE)",
                            section="4", statement=eq)
         c.check("symbolic")(lambda claim, ctx, w=which: critical_equation_symbolic(w))
         c.check("high-precision")(at_points(f"the MSE gradient in {which} at refined critical "
@@ -362,6 +363,8 @@ def _register_claims(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.6", "balance W^T W = (lambda_H/lambda_W) H H^T, lambda_W ||W||^2 = lambda_H "
         "||H||^2", uses=("eq:4.4", "eq:4.5"), section="4",
+        title_tex=r"balance $\mathbf W^\top\mathbf W=(\lambda_H/\lambda_W)\mathbf H\mathbf "
+                  r"H^\top$, $\lambda_W\|\mathbf W\|^2=\lambda_H\|\mathbf H\|^2$",
         statement=[bal, sp.Eq(lw * sp.Trace(W.T * W), lh * sp.Trace(H.T * H), evaluate=False)],
         derivation=[("left-multiply (4.4) by W^T, right-multiply (4.5) by H^T, subtract",
                      sp.Eq(W.T * W - lh / lw * H * H.T, comb / lw, evaluate=False))])
@@ -374,6 +377,8 @@ def _register_claims(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:4.2", "Proposition 4.2's balance condition W^T W = (lambda_H/lambda_W) H H^T",
+        title_tex=r"Proposition 4.2's balance condition $\mathbf W^\top\mathbf W=(\lambda_H/"
+                  r"\lambda_W)\mathbf H\mathbf H^\top$",
         uses=("eq:4.6",), section="4", statement=bal)
     c.check("symbolic")(lambda claim, ctx: C.combination_evidence(
         claim, [comb / lw], "the statement's W^T W - (lH/lW) H H^T == (1/lambda_W)(W^T df/dW "
@@ -385,6 +390,8 @@ def _register_claims(registry: Registry) -> None:
             ("eq:4.7", "W", W, (Y - b * ones_N.T - W * H) * H.T / (N * lw)),
             ("eq:4.8", "H", H, W.T * (Y - b * ones_N.T - W * H) / (N * lh))):
         c = registry.claim(label, f"{which} solved from the critical-point equation",
+                           title_tex=rf"$\mathbf {which}$ solved from the critical-point "
+                                     "equation",
                            uses=("eq:4.4" if which == "W" else "eq:4.5",), section="4",
                            statement=sp.Eq(lhs, rhs, evaluate=False))
         c.check("symbolic")(lambda claim, ctx, w=which: C.combination_evidence(
@@ -397,7 +404,10 @@ def _register_claims(registry: Registry) -> None:
     for label, which, stmt in (
             ("eq:4.9", "W", sp.Le(Rank(W), Rank(H), evaluate=False)),
             ("eq:4.10", "H", sp.Le(Rank(H), Rank(W), evaluate=False))):
-        c = registry.claim(label, f"rank {which} <= rank {'H' if which == 'W' else 'W'}",
+        other = "H" if which == "W" else "W"
+        c = registry.claim(label, f"rank {which} <= rank {other}",
+                           title_tex=rf"$\operatorname{{rank}}\mathbf {which}\le"
+                                     rf"\operatorname{{rank}}\mathbf {other}$",
                            uses=("eq:4.7" if which == "W" else "eq:4.8",), section="4",
                            statement=stmt)
         c.check("symbolic")(lambda claim, ctx, w=which: factor_symbolic(w))
@@ -408,6 +418,8 @@ def _register_claims(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:4.3", "rank W = rank H (no bound K - 1 for MSE)", uses=("eq:4.9", "eq:4.10"),
+        title_tex=r"$\operatorname{rank}\mathbf W=\operatorname{rank}\mathbf H$ (no bound "
+                  r"$K-1$ for MSE)",
         section="4", statement=sp.Eq(Rank(W), Rank(H), evaluate=False))
     c.check("symbolic")(lambda claim, ctx: kernel_symbolic())
     c.check("high-precision")(lambda claim, ctx: _merge(
@@ -417,6 +429,9 @@ def _register_claims(registry: Registry) -> None:
     c = registry.claim(
         "prop:4.2", "Proposition 4.2: any MSE critical point has W^T W = (lH/lW) H H^T and "
         "rank W = rank H", uses=("eq:4.2", "eq:4.3"), kind="proposition", section="4",
+        title_tex=r"Proposition 4.2: any MSE critical point has $\mathbf W^\top\mathbf W="
+                  r"(\lambda_H/\lambda_W)\mathbf H\mathbf H^\top$ and $\operatorname{rank}"
+                  r"\mathbf W=\operatorname{rank}\mathbf H$",
         statement=sp.Implies(E.CRITICAL, sp.And(bal, sp.Eq(Rank(W), Rank(H), evaluate=False))))
     c.check("high-precision")(lambda claim, ctx: _merge(
         E.truth_at_records(ctx, claim, recs(ctx), lambda r: E.landscape_env(r, ctx),
@@ -448,7 +463,8 @@ def _register_prop43(registry: Registry) -> None:
                         (13, sp.Eq(E_ * ones_N + N * lb * b, sp.ZeroMatrix(K, 1),
                                    evaluate=False))):
         c = registry.claim(f"eq:4.{which}", f"critical-point equation times N ({which - 10} of"
-                           " 3)", uses=("eq:1.4",), section="4", statement=stmt)
+                           " 3)", uses=("eq:1.4",), section="4", statement=stmt,
+                           title_tex=f"critical-point equation times $N$ ({which - 10} of 3)")
         c.check("symbolic")(lambda claim, ctx, w=which: C.combination_evidence(
             claim, [N * {11: GRAD_W, 12: GRAD_H, 13: GRAD_b}[w]],
             f"the statement's left side of (4.{w}) == N times the derived gradient (MSE)"))
@@ -472,6 +488,8 @@ def _register_prop43(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:4.15", "W~ H~ = W V V^T H = W H", uses=("eq:4.14",), section="4",
+        title_tex=r"$\widetilde{\mathbf W}\widetilde{\mathbf H}=\mathbf W\mathbf V\mathbf "
+                  r"V^\top\mathbf H=\mathbf W\mathbf H$",
         statement=sp.Eq(W * V * V.T * H, W * H, evaluate=False),
         hypotheses=tuple(h.equation for h in ORTH_V))
     c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
@@ -483,6 +501,8 @@ def _register_prop43(registry: Registry) -> None:
     c = registry.claim(
         "step:4.3.crit", "(W V, V^T H, b) is a critical point: (4.11)-(4.13) times V, V^T",
         uses=("eq:4.11", "eq:4.12", "eq:4.13", "eq:4.15"), kind="step", section="4",
+        title_tex=r"$(\mathbf W\mathbf V,\mathbf V^\top\mathbf H,\mathbf b)$ is a critical "
+                  r"point: (4.11)-(4.13) times $\mathbf V$, $\mathbf V^\top$",
         statement=[sp.Eq(D.grad_W.xreplace(ROT), D.grad_W * V, evaluate=False),
                    sp.Eq(D.grad_H.xreplace(ROT), V.T * D.grad_H, evaluate=False),
                    sp.Eq(D.grad_b.xreplace(ROT), D.grad_b, evaluate=False)],
@@ -512,6 +532,8 @@ def _register_prop43(registry: Registry) -> None:
     hyps17 = tuple(h.equation for h in _general_hyps())
     c = registry.claim(
         "eq:4.17", "the direction (alpha u a^T, beta a v^T, 0)", uses=("eq:4.16",),
+        title_tex=r"the direction $(\alpha\mathbf u\mathbf a^\top,\beta\mathbf a\mathbf "
+                  r"v^\top,\mathbf 0)$",
         section="4", statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(
             *(gen[k] for k in ("D_W", "D_H", "D_b"))), evaluate=False),
         hypotheses=hyps17)
@@ -521,6 +543,7 @@ def _register_prop43(registry: Registry) -> None:
     form_symbol = sp.Symbol(r"\nabla^2 f[\Delta,\Delta]")
     c = registry.claim(
         "eq:4.18", "the MSE Hessian form: (3.9) with hess g = (1/N) I", uses=("eq:1.4",),
+        title_tex=r"the MSE Hessian form: (3.9) with $\nabla^2 g=\frac1N\mathbf I$",
         section="4", statement=sp.Eq(form_symbol, FORM, evaluate=False))
     c.check("symbolic")(lambda claim, ctx: _all([C.identity_evidence(
         claim.statement.rhs, mse_hessian(D.hessian_form), "the statement's right side is the "
@@ -536,6 +559,10 @@ def _register_prop43(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.19", "(4.19)-(4.21): D_W H + W D_H = 0, D_W D_H = alpha beta |a|^2 u v^T, "
         "||D_W||^2 = alpha^2 |a|^2, ||D_H||^2 = beta^2 |a|^2", uses=("eq:4.17",), section="4",
+        title_tex=r"(4.19)-(4.21): $\mathbf D_W\mathbf H+\mathbf W\mathbf D_H=\mathbf 0$, "
+                  r"$\mathbf D_W\mathbf D_H=\alpha\beta|\mathbf a|^2\mathbf u\mathbf v^\top$, "
+                  r"$\|\mathbf D_W\|^2=\alpha^2|\mathbf a|^2$, $\|\mathbf D_H\|^2=\beta^2|"
+                  r"\mathbf a|^2$",
         statement=[sp.Eq(Geo.along(D.first_order_change, dirn17), sp.ZeroMatrix(K, N),
                          evaluate=False),
                    sp.Eq(DW * DH, al * be * s * Geo.u * Geo.v.T, evaluate=False),
@@ -552,6 +579,8 @@ def _register_prop43(registry: Registry) -> None:
     rdir = {"D_W": al * Geo.u * at.T, "D_H": be * at * Geo.v.T}
     c = registry.claim(
         "eq:4.22", "(4.22)-(4.24): the same at (W V, V^T H, b) with a~ = V^T a",
+        title_tex=r"(4.22)-(4.24): the same at $(\mathbf W\mathbf V,\mathbf V^\top\mathbf H,"
+                  r"\mathbf b)$ with $\tilde{\mathbf a}=\mathbf V^\top\mathbf a$",
         uses=("eq:4.17", "eq:4.14"), section="4",
         statement=[sp.Eq(rdir["D_W"] * V.T * H + W * V * rdir["D_H"], sp.ZeroMatrix(K, N),
                          evaluate=False),
@@ -602,7 +631,10 @@ def _register_prop43(registry: Registry) -> None:
 
     c = registry.claim(
         "prop:4.3", "Proposition 4.3: (W V, V^T H, b) is a critical point in normal form with "
-        "the same Hessian information", uses=("eq:4.14", "eq:4.15", "step:4.3.crit",
+        "the same Hessian information",
+        title_tex=r"Proposition 4.3: $(\mathbf W\mathbf V,\mathbf V^\top\mathbf H,\mathbf b)$ "
+                  r"is a critical point in normal form with the same Hessian information",
+        uses=("eq:4.14", "eq:4.15", "step:4.3.crit",
                                                "eq:4.25", "step:4.3.inv"),
         kind="proposition", section="4",
         statement=[sp.Eq(FrobeniusNorm(P.GRAD_F_ROT), 0, evaluate=False),
@@ -619,7 +651,7 @@ def _register_prop43(registry: Registry) -> None:
     Pz, Pr = sp.MatrixSymbol(r"P_{>r}", d, d), sp.MatrixSymbol(r"P_{\le r}", d, d)
     c = registry.claim(
         "asm:4.4", "Assumption 4.4 [covers (4.26)]: W = [w_1..w_r, 0], H = [h^1; ..; h^r; 0] "
-        "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3"),
+        "with orthogonal columns/rows, w_i, h^i != 0", uses=("prop:4.2", "prop:4.3", "eq:4.14"),
         title_tex=r"Assumption 4.4 [covers (4.26)]: $\mathbf W=[\mathbf w_1,\dots,\mathbf w_r,"
                   r"\mathbf 0]$, $\mathbf H=[\mathbf h^1;\dots;\mathbf h^r;\mathbf 0]$ with "
                   r"orthogonal columns and rows, $\mathbf w_i,\mathbf h^i\ne\mathbf 0$",
@@ -674,6 +706,9 @@ def _register_theorem(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.27", "(4.11)-(4.12) column by column: grad g (h^i)^T + lW w_i = 0, w_i^T grad g "
         "+ lH h^i = 0", uses=("asm:4.4", "eq:4.11", "eq:4.12"), section="4",
+        title_tex=r"(4.11)-(4.12) column by column: $\nabla g\,(\mathbf h^i)^\top+\lambda_W"
+                  r"\mathbf w_i=\mathbf 0$, $\mathbf w_i^\top\nabla g+\lambda_H\mathbf h^i="
+                  r"\mathbf 0$",
         statement=[sp.Eq(G * hi.T + lw * wi, sp.ZeroMatrix(K, 1), evaluate=False),
                    sp.Eq(wi.T * G + lh * hi, sp.ZeroMatrix(1, N), evaluate=False)])
     c.check("symbolic")(lambda claim, ctx: C.combination_evidence(
@@ -818,6 +853,9 @@ def _register_theorem(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.36", "the negative-curvature direction ((lH/lW)^(1/4) u a^T, -(lW/lH)^(1/4) "
         "a v^T, 0)", uses=("eq:4.35", "eq:4.33"), section="4",
+        title_tex=r"the negative-curvature direction $((\lambda_H/\lambda_W)^{1/4}\mathbf u"
+                  r"\mathbf a^\top,-(\lambda_W/\lambda_H)^{1/4}\mathbf a\mathbf v^\top,"
+                  r"\mathbf 0)$",
         statement=sp.Eq(sp.Symbol(r"\Delta"), sp.Tuple(dirn["D_W"], dirn["D_H"], dirn["D_b"]),
                         evaluate=False), hypotheses=nhyps)
     c.check("symbolic")(lambda claim, ctx: S3.direction_properties_symbolic(claim))
@@ -829,6 +867,9 @@ def _register_theorem(registry: Registry) -> None:
     c = registry.claim(
         "eq:4.37", "D_W H + W D_H + D_b 1^T = 0 and lambda_W ||D_W||^2 = lambda_H ||D_H||^2 = "
         "sqrt(lambda_W lambda_H)", uses=("eq:4.36",), section="4",
+        title_tex=r"$\mathbf D_W\mathbf H+\mathbf W\mathbf D_H+\mathbf D_b\mathbf 1^\top="
+                  r"\mathbf 0$ and $\lambda_W\|\mathbf D_W\|^2=\lambda_H\|\mathbf D_H\|^2="
+                  r"\sqrt{\lambda_W\lambda_H}$",
         statement=[sp.Eq(Geo.along(D.first_order_change, dirn), sp.ZeroMatrix(K, N),
                          evaluate=False),
                    sp.Eq(lw * sp.Trace(dirn["D_W"].T * dirn["D_W"]), THR, evaluate=False),
@@ -842,6 +883,7 @@ def _register_theorem(registry: Registry) -> None:
 
     c = registry.claim(
         "eq:4.38", "D_W D_H = -u v^T", uses=("eq:4.36",), section="4",
+        title_tex=r"$\mathbf D_W\mathbf D_H=-\mathbf u\mathbf v^\top$",
         statement=sp.Eq(dirn["D_W"] * dirn["D_H"], -Geo.u * Geo.v.T, evaluate=False),
         hypotheses=nhyps)
     c.check("symbolic")(lambda claim, ctx: C.statement_reduction_evidence(
@@ -869,6 +911,7 @@ def _register_theorem(registry: Registry) -> None:
 
     c = registry.claim(
         "thm:1.2", "Theorem 1.2: MSE with d = K is strict saddle, no spurious local minima",
+        title_tex=r"Theorem 1.2: MSE with $d=K$ is strict saddle, no spurious local minima",
         uses=("prop:4.1", "prop:4.2", "prop:4.3", "asm:4.4", "eq:4.1", "eq:4.31", "eq:4.35",
               "step:4.final", "hyp:dimension"), kind="theorem", section="1",
         statement=E.theorem_statement(), hypotheses=E.THEOREM_HYPOTHESES)

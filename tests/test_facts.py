@@ -28,7 +28,7 @@ REQUIRED = {
     "am-gm-penalty", "nuclear-product-bound", "nuclear-variational-form",
     "nuclear-subdifferential", "convex-stationary-global-min", "rayleigh-quotient-bound",
     "balanced-product-nuclear-norm", "spectral-norm-from-gram", "rank-product-equal-kernels",
-    "spectral-norm-orthogonal-sum", "second-order-necessary",
+    "spectral-norm-orthogonal-sum", "second-order-necessary", "singular-value-decomposition",
 }
 
 
@@ -354,6 +354,23 @@ def test_spectral_norm_orthogonal_sum_wrong_variants():
     _accepts(f, f.statement.xreplace({t: sp.Symbol("t", real=True)}))      # t >= 0
     assert "hypotheses reject" in _fails(
         f, sp.Implies(sp.And(sp.Eq(U.T * U, 2 * sp.Identity(r)), *parts[1:]), concl))
+
+
+def test_singular_value_decomposition_wrong_variants():
+    f = FACTS["singular-value-decomposition"]
+    W, U, S, V = (_sym(f, x) for x in ("W", "U", r"\Sigma", "V"))
+    parts = list(f.statement.body.body.body.args)
+    off = sp.OneMatrix(d, d) - sp.Identity(d)
+
+    def exists(*relations):
+        return Exists(V, Exists(U, Exists(S, sp.And(*relations))))
+
+    swap = lambda old, new: exists(*[new if p == old else p for p in parts])  # noqa: E731
+    assert "violated" in _fails(f, swap(sp.Eq(W * V, U * S), sp.Eq(W * V, 2 * U * S)))
+    _fails(f, swap(sp.Eq(W * V, U * S), sp.Eq(V * W.T, S.T * U)))            # transposed order
+    _fails(f, swap(sp.Eq(V.T * V, sp.Identity(d)), sp.Eq(V.T * V, 2 * sp.Identity(d))))
+    _fails(f, swap(sp.Eq(sp.HadamardProduct(S.T * S, off), sp.ZeroMatrix(d, d)),   # not diag
+                   sp.Eq(sp.HadamardProduct(S.T * S, sp.Identity(d)), sp.ZeroMatrix(d, d))))
 
 
 def test_second_order_necessary_wrong_variants():

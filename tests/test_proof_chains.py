@@ -96,3 +96,85 @@ def test_an_identity_without_a_check_fails(registry, ctx):
     steps = [claim.proof[0], bare, claim.proof[-1]]
     assert not chains.proof_evidence(_with_steps(registry, "eq:4.33", steps), ctx,
                                      registry).passed
+
+
+# ------------------------------------------- the chains of the steps (Sections 3 and 4)
+STEPS = ["eq:3.6", "step:3.C", "eq:3.9", "step:3.a", "eq:3.10", "eq:3.11", "step:3.final",
+         "eq:4.1", "eq:4.4", "eq:4.5", "eq:4.2", "eq:4.7", "eq:4.8", "eq:4.9", "eq:4.10",
+         "eq:4.3", "eq:4.11", "eq:4.12", "eq:4.13", "eq:4.14", "eq:4.15", "step:4.3.crit",
+         "eq:4.16", "eq:4.17", "eq:4.18", "eq:4.19", "eq:4.22", "eq:4.25", "step:4.3.inv",
+         "asm:4.4", "eq:4.27", "eq:4.28", "eq:4.29", "eq:4.35", "eq:4.36", "eq:4.37",
+         "eq:4.38", "step:4.final"]
+
+
+def test_every_step_of_sections_3_and_4_has_a_checked_chain(registry, ctx):
+    bad = {}
+    for label in STEPS:
+        claim = registry[label]
+        ev = chains.proof_evidence(claim, ctx, registry)
+        if not (claim.proof and claim.checks[0][0] == "symbolic" and ev.passed):
+            bad[label] = ev.detail
+    assert not bad, bad
+    # the claims of the paper without a proof part: the hypothesis d = K only
+    assert [c.label for c in registry if not (c.proof or c.derivation or c.cited)] == [
+        "hyp:dimension"]
+
+
+def test_the_derived_steps_fail_on_a_wrong_formula(registry):
+    from ufm_sym_proofs import section3_proofs as S3P
+    from ufm_sym_proofs import section4_proofs as S4P
+
+    # (3.6): the summed softmax gradient, with a factor 2 or a dropped label term
+    f = registry["eq:3.6"].proof[0].formula
+    assert S3P.sum_identity(f)
+    assert not S3P.sum_identity(sp.Eq(2 * f.lhs, f.rhs, evaluate=False))
+    assert not S3P.sum_identity(sp.Eq(f.lhs, sp.Integer(1), evaluate=False))
+    # the MSE Hessian hess g[D, D] = ||D||^2/N, with N + 1 or a factor 2
+    f = registry["eq:4.1"].proof[0].formula
+    assert S3P.mse_hessian_matches(f)
+    assert not S3P.mse_hessian_matches(sp.Eq(f.lhs, f.rhs * M.N / (M.N + 1), evaluate=False))
+    assert not S3P.mse_hessian_matches(sp.Eq(f.lhs, 2 * f.rhs, evaluate=False))
+    # -2 sigma + 2 sqrt(lW lH) < 0 in C2: a flipped sign and a non-strict variant fail
+    ctx = VerifyContext(dps=30)
+    fin = registry["step:3.final"]
+    rel = next(s.formula for s in fin.proof if isinstance(s.formula, sp.StrictLessThan))
+    assert S3P.negative_curvature_step(rel).check(fin, ctx).passed
+    for wrong in (sp.Lt(-rel.lhs, 0, evaluate=False), sp.Le(rel.lhs, 0, evaluate=False)):
+        assert not S3P.negative_curvature_step(wrong).check(fin, ctx).passed
+    # Assumption 4.4's diagonal balance: lambda_H doubled, or the off-diagonal mask
+    asm = registry["asm:4.4"]
+    rel = asm.statement[-1]
+    comb = S4P.V.T * (M.W.T * M.D.grad_W - M.D.grad_H * M.H.T) * S4P.V
+    assert S4P._hadamard_of_combination(rel, comb)
+    assert not S4P._hadamard_of_combination(rel.xreplace({M.lh: 2 * M.lh}), comb)
+    assert not S4P._hadamard_of_combination(asm.statement[0], comb)
+
+
+def test_a_reduction_through_g_fails_when_wrong(registry):
+    """step:4.3.inv reduces inside g(.) and hess g[., .] (traces cyclic): a doubled
+    weight decay or an unrotated direction fails."""
+    from ufm_sym_proofs import section4 as S4
+
+    ctx = VerifyContext(dps=30)
+    inv = registry["step:4.3.inv"]
+    Q = sp.MatrixSymbol("Q", M.d, M.d)
+
+    def check(rel):
+        return chains.identity("x", rel, hypotheses=S4.ORTH_Q).check(inv, ctx).passed
+
+    for rel in inv.statement:
+        assert check(rel)
+        assert not check(sp.Eq(rel.lhs, rel.rhs.xreplace({M.lw: 2 * M.lw}), evaluate=False))
+    rel = inv.statement[1]
+    assert not check(sp.Eq(rel.lhs.xreplace({Q.T: sp.Identity(M.d)}), rel.rhs,
+                           evaluate=False))
+
+
+def test_a_definition_chain_needs_its_statement(registry, ctx):
+    """A chain that closes a definition lists the statement as established: a changed
+    statement is not the chain's conclusion."""
+    claim = dataclasses.replace(registry["eq:4.36"])
+    claim.proof = registry["eq:4.36"].proof
+    claim.statement = sp.Eq(claim.statement.lhs, sp.Tuple(*(2 * x for x in
+                                                            claim.statement.rhs)))
+    assert not chains.proof_evidence(claim, ctx, registry).passed

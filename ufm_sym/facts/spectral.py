@@ -1,7 +1,9 @@
 r"""The spectral norm read off a structure: ``||G||_2 = t`` when ``G G^T = t^2 I`` (written
 with an orthogonal ``U``: ``G G^T U = t^2 U``), and ``||t U V^T + E||_2 = max(t, ||E||_2)``
 when ``E`` is orthogonal to ``U`` on the left and to ``V`` on the right (the singular
-values of the sum are ``t``, ``r`` times, and those of ``E``).
+values of the sum are ``t``, ``r`` times, and those of ``E``); and the singular value
+decomposition ``W V = U Sigma`` (orthogonal ``U``, ``V``; the columns of ``Sigma``
+orthogonal), the normal form of Proposition 4.3 and Assumption 4.4.
 
 ``t`` is a nonnegative symbol: its assumption is a hypothesis, and the tests draw
 instances with ``t < 0`` that it must reject.
@@ -23,12 +25,14 @@ import sympy as sp
 
 from ufm_sym.symbolic.evaluate import mp_svd_r
 from ufm_sym.symbolic.functions import SpectralNorm
-from ufm_sym.symbolic.symbols import K, N
+from ufm_sym.symbolic.symbols import K, N, d
 
 from .base import Fact, Instance
-from .sampling import diag, fro, gaussian, orthonormal, rand_int
+from .nodes import Exists
+from .sampling import diag, fro, gaussian, low_rank, orthonormal, rand_int
 
-__all__ = ["SPECTRAL_FACTS", "SPECTRAL_NORM_FROM_GRAM", "SPECTRAL_NORM_ORTHOGONAL_SUM"]
+__all__ = ["SINGULAR_VALUE_DECOMPOSITION", "SPECTRAL_FACTS", "SPECTRAL_NORM_FROM_GRAM",
+           "SPECTRAL_NORM_ORTHOGONAL_SUM"]
 
 HJ = "Horn and Johnson, Matrix Analysis, 2nd ed., Cambridge 2013"
 t = sp.Symbol("t", nonnegative=True)
@@ -198,4 +202,48 @@ SPECTRAL_NORM_ORTHOGONAL_SUM = Fact(
            "U^T E != 0 or E V != 0 (with t = ||E||_2), U^T U = 4 I, V^T V = 4 I, t < 0.",
 )
 
-SPECTRAL_FACTS: tuple[Fact, ...] = (SPECTRAL_NORM_FROM_GRAM, SPECTRAL_NORM_ORTHOGONAL_SUM)
+# ------------------------------------------------------ singular value decomposition
+_Ws = sp.MatrixSymbol("W", K, d)
+_Us = sp.MatrixSymbol("U", K, K)
+_Ss = sp.MatrixSymbol(r"\Sigma", K, d)
+_Vs = sp.MatrixSymbol("V", d, d)
+
+
+def _svd_instances(rng: np.random.Generator, count: int) -> Iterator[Instance]:
+    """``W`` a product of Gaussians of planted rank ``0 .. min(K, d)`` (wide, tall and
+    square); the witnesses ``U``, ``Sigma``, ``V`` from mpmath's full SVD."""
+    for _ in range(count):
+        Kv, dv = rand_int(rng, 1, 5), rand_int(rng, 1, 5)
+        r = rand_int(rng, 0, min(Kv, dv))
+        W = low_rank(rng, Kv, dv, r)
+        U, S, Vt = mp_svd_r(W, full_matrices=True, compute_uv=True)
+        Sigma = mpmath.zeros(Kv, dv)
+        for i in range(min(Kv, dv)):
+            Sigma[i, i] = S[i]
+        yield Instance({"W": W, "U": U, r"\Sigma": Sigma, "V": Vt.T},
+                       scale=max(1, fro(W)), kind=f"{Kv}x{dv} rank {r}")
+
+
+SINGULAR_VALUE_DECOMPOSITION = Fact(
+    name="singular-value-decomposition",
+    title="Every real K x d matrix W has orthogonal U (K x K) and V (d x d) with W V = U Sigma, "
+          "Sigma diagonal (so Sigma^T Sigma is diagonal: W V has orthogonal columns)",
+    title_tex=r"Every real $K\times d$ matrix $W$ has orthogonal $U$, $V$ with $WV=U\Sigma$, "
+              r"$\Sigma$ diagonal (so $\Sigma^\top\Sigma$ is diagonal)",
+    statement=Exists(_Vs, Exists(_Us, Exists(_Ss, sp.And(
+        sp.Eq(_Ws * _Vs, _Us * _Ss), sp.Eq(_Us.T * _Us, sp.Identity(K)),
+        sp.Eq(_Vs.T * _Vs, sp.Identity(d)),
+        sp.Eq(sp.HadamardProduct(_Ss.T * _Ss, sp.OneMatrix(d, d) - sp.Identity(d)),
+              sp.ZeroMatrix(d, d)))))),
+    reference=f"{HJ}, Theorem 2.6.3 (singular value decomposition W = U Sigma V^T with U, V "
+              "unitary, real for real W, and Sigma diagonal with the singular values in "
+              "decreasing order; right-multiplied by V); Sigma^T Sigma = diag(sigma_i^2)",
+    instances=_svd_instances,
+    tested="W a product of Gaussians of planted rank 0 .. min(K, d), K, d in 1 .. 5 (wide, "
+           "tall and square); the witnesses U, Sigma, V are mpmath's full SVD; the statement "
+           "(W V = U Sigma, U^T U = I, V^T V = I, off-diagonal of Sigma^T Sigma zero) is "
+           "evaluated at them.",
+)
+
+SPECTRAL_FACTS: tuple[Fact, ...] = (SPECTRAL_NORM_FROM_GRAM, SPECTRAL_NORM_ORTHOGONAL_SUM,
+                                    SINGULAR_VALUE_DECOMPOSITION)

@@ -137,7 +137,8 @@ def conclusion(text: str, statement: Any, closes: str,
     def check(claim: Claim, ctx: VerifyContext) -> Evidence:
         return _conclusion_evidence(claim, list(established))
 
-    return ProofStep(text, statement, kind="identity", by=closes, check=check)
+    return ProofStep(text, statement, kind="identity", by=closes, check=check,
+                     closes=True)
 
 
 def _premises(statement: Any) -> list[Any]:

@@ -158,7 +158,8 @@ class ProofStep:
     symbolic evidence; facts are checked by their own randomized tests and claims by
     the registry (a step citing a label outside ``uses`` is refused).  ``subs``: for a
     fact step, the substitution (by symbol name) that instantiates the fact's statement
-    in the paper's symbols.
+    in the paper's symbols.  ``closes``: the step is the proof's conclusion, drawn from
+    the steps ``by`` names (elementary logic, checked against the statement).
     """
 
     text: str
@@ -167,6 +168,7 @@ class ProofStep:
     by: str = ""
     check: CheckFn | None = None
     subs: dict[str, Any] = field(default_factory=dict)
+    closes: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in STEP_KINDS:
@@ -174,6 +176,24 @@ class ProofStep:
                              f"(expected one of: {', '.join(STEP_KINDS)})")
         if self.kind in ("fact", "claim") and not self.by:
             raise ValueError(f"a {self.kind} step names what it cites (by=...)")
+
+    @property
+    def identity_justification(self) -> str:
+        """How an identity step is justified, in words, for the appendix and the notebooks.
+
+        >>> ProofStep("x", by="expanded").identity_justification
+        'derived by SymPy from the objective (expanded)'
+        >>> ProofStep("x", by="derived by SymPy from the objective").identity_justification
+        'derived by SymPy from the objective'
+        >>> ProofStep("x", by="steps 1 and 2", closes=True).identity_justification
+        'follows from steps 1 and 2'
+        """
+        if self.closes:
+            return f"follows from {self.by}"
+        base = "derived by SymPy from the objective"
+        if not self.by or self.by.startswith(base):
+            return self.by or base
+        return f"{base} ({self.by})"
 
 
 @dataclass

@@ -228,7 +228,7 @@ def show_step(claim: Claim, index: int, results: dict[str, ClaimResult] | None =
     elif step.kind == "claim":
         why = f"by {paper_ref(step.by)} (`{step.by}`)"
     else:
-        why = "derived by SymPy from the objective" + (f" ({step.by})" if step.by else "")
+        why = step.identity_justification
     parts.append(("markdown", "*" + why + "*"))
     checked = step_check(claim, index, results, dps=dps)
     if isinstance(checked, Evidence):

@@ -259,8 +259,7 @@ def _justification(step: ProofStep, prefix: str, known: set[str]) -> str:
         if step.by in known:
             return rf"by \hyperref[{latex_label(prefix + step.by)}]{{{name}}}"
         return rf"by {name}"
-    how = text_to_tex(step.by) if step.by else ""
-    return "derived by SymPy from the objective" + (f" ({how})" if how else "")
+    return text_to_tex(step.identity_justification)
 
 
 def _step_view(i: int, step: ProofStep, prefix: str, known: set[str]) -> StepView:

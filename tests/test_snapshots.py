@@ -133,9 +133,10 @@ def test_mutants_leave_text_and_tolerances_alone() -> None:
 def test_known_bad_mutants_are_killed_and_a_weaker_statement_is_caught(tmp_path: Path) -> None:
     """beta of (3.10) with the wrong sign: killed by the symbolic check of eq:3.10.  The
     statement of eq:3.4 with a flipped sign: killed by its symbolic check, which reads the
-    statement (its high-precision check would too).  The bound of eq:3.8 weakened to rank W <= K: still true, yet
-    eq:3.8's proof chain concludes rank W <= K - 1 (the named fact's instance), so its
-    symbolic evidence fails: the chain's conclusion is not the statement."""
+    statement (its high-precision check would too).  The bound of eq:3.8 weakened to
+    rank W <= K: still true, yet eq:3.8's proof chain concludes rank W <= K - 1 (the
+    named fact's instance), so its symbolic evidence fails: the chain's conclusion is
+    not the statement."""
     tool = _tool()
     beta = [m for m in tool.generate_mutants(ROOT / "proofs" / "geometry.py")
             if m.function == "BETA_PAPER" and m.op == "sign-unary"]

@@ -1175,9 +1175,13 @@ def statement_section(results: Sequence[Any], seconds: float, settings: dict[str
              f"{len(killed)} of {len(killed) + len(unexplained)} "
              f"({100.0 * len(killed) / max(1, len(killed) + len(unexplained)):.1f}%). Before "
              "this operator existed the checks read a private copy of many statements: 24 of "
-             "106 perturbations of the statements of that time failed a check.", "",
-             "The survivors (no sound check can fail them):", "",
-             "| claim | perturbation | why |", "|---|---|---|"]
+             "106 perturbations of the statements of that time failed a check.", ""]
+    if not survivors:
+        lines += ["No perturbation survives: every claim whose statement once had survivors "
+                  "now has a proof chain whose conclusion must be the statement."]
+    else:
+        lines += ["The survivors (no sound check can fail them):", "",
+                  "| claim | perturbation | why |", "|---|---|---|"]
     for r in survivors:
         why = listed(r.label, r.perturbation) or "**NOT EXPLAINED**"
         lines.append(f"| `{r.label}` | `{_short(r.perturbation, 70)}` | {why} |")

@@ -90,6 +90,31 @@ def test_high_precision_runs_at_every_mse_critical_point(report, ctx):
     assert ev and ev[0].samples == nonzero
 
 
+def test_case2_claims_coverage(report, ctx):
+    """(4.32) and (4.33) run at every point of Case 2 with W != 0, those of rank 1
+    included (a filter r > 1 would drop them)."""
+    ranks = [P.rotated(r, ctx).r for r in P.case2_records(ctx)]
+    assert 1 in ranks and 0 in ranks
+    ev = [e for e in report.by_label()["eq:4.32"].evidence if e.level == "high-precision"]
+    assert ev and f"evaluated at {sum(r > 0 for r in ranks)} points" in ev[0].detail
+    c2 = [P.rotated(r, ctx).r for r in P.c2_records(ctx)]
+    assert 1 in c2
+    ev = [e for e in report.by_label()["eq:4.33"].evidence if e.level == "high-precision"]
+    assert ev and ev[0].samples == sum(r > 0 for r in c2)
+
+
+def test_column_environments_coverage(ctx):
+    """(4.27)-(4.29) are evaluated column by column with e_i the i-th standard basis
+    vector (a statement checked at a sum of columns would not see one wrong column)."""
+    rot = next(P.rotated(r, ctx) for r in P.records(ctx) if P.rotated(r, ctx).r >= 2)
+    envs = P.index_envs(rot)
+    assert len(envs) == rot.r
+    for k, env in enumerate(envs):
+        e = env["e_i"]
+        assert env["i"] == k + 1
+        assert [e[m, 0] for m in range(rot.p.d)] == [1 if m == k else 0 for m in range(rot.p.d)]
+
+
 def test_numeric_evidence_has_many_samples():
     big = VerifyContext(numeric_samples=100)
     for ev in (P.float_evidence(big, "prop4.3"), P.float_evidence(big, "4.29")):

@@ -98,20 +98,18 @@ def landscape_env(rec: Any, ctx: VerifyContext) -> dict[str, Any]:
 def direction_env(rec: Any, ctx: VerifyContext) -> dict[str, Any]:
     """:func:`point_env` and the escape direction's pieces at the point: ``a`` (a unit
     vector minimising ``||W a||``), ``u, v, sigma`` (the top singular pair of ``G``),
-    ``alpha, beta`` (the paper's scalings), ``s_a = |a|^2 = 1``, and the direction
-    ``D_W, D_H, D_b`` built from them."""
+    and the direction ``D_W, D_H, D_b`` built from them.  The statements that read this
+    environment write the paper's scalings ``alpha, beta`` out in the lambdas and use
+    ``|a| = 1``, so those symbols are not given (a statement that used them would fail
+    to evaluate, not pass)."""
     from ufm_sym_proofs.landscape import direction_for_record
 
     dirn = direction_for_record(rec, ctx)
-    lw, lh, _ = rec.problem.mp_lambdas()
     env = point_env(rec)
     DW, DH, Db = dirn.D
     env.update({
         Geo.a.name: dirn.a, Geo.u.name: dirn.u, Geo.v.name: dirn.v,
-        Geo.sigma.name: dirn.sigma, Geo.a_norm2.name: mpmath.mpf(1),
-        Geo.alpha.name: (lh / lw) ** mpmath.mpf(0.25),
-        Geo.beta.name: -((lw / lh) ** mpmath.mpf(0.25)),
-        "D_W": DW, "D_H": DH, "D_b": Db,
+        Geo.sigma.name: dirn.sigma, "D_W": DW, "D_H": DH, "D_b": Db,
     })
     return env
 
@@ -181,14 +179,11 @@ def float_direction_env(sample: Any) -> dict[str, Any]:
 
     p = sample.problem
     e = escape_direction(p, sample.point)
-    lw, lh, _ = p.float_lambdas()
     env = float_point_env(sample)
     DW, DH, Db = e.direction
     env.update({Geo.a.name: e.a.reshape(-1, 1), Geo.u.name: e.u.reshape(-1, 1),
                 Geo.v.name: e.v.reshape(-1, 1), Geo.sigma.name: e.sigma,
-                Geo.a_norm2.name: 1.0, Geo.alpha.name: (lh / lw) ** 0.25,
-                Geo.beta.name: -((lw / lh) ** 0.25), "D_W": DW, "D_H": DH,
-                "D_b": Db.reshape(-1, 1)})
+                "D_W": DW, "D_H": DH, "D_b": Db.reshape(-1, 1)})
     return env
 
 

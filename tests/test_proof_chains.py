@@ -178,3 +178,30 @@ def test_a_definition_chain_needs_its_statement(registry, ctx):
     claim.statement = sp.Eq(claim.statement.lhs, sp.Tuple(*(2 * x for x in
                                                             claim.statement.rhs)))
     assert not chains.proof_evidence(claim, ctx, registry).passed
+
+
+def test_zero_test_coverage():
+    """The exact zero test of identity steps, its last resort (simplify) included: a
+    trigonometric identity that no normal form of matrix polynomials decides."""
+    x = sp.Symbol("x")
+    assert chains._is_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)
+    assert not chains._is_zero(sp.sin(x) ** 2 + sp.cos(x) ** 2)
+    W = sp.MatrixSymbol("W", 2, 3)
+    assert chains._is_zero(W * W.T - (W * W.T).T)
+    assert not chains._is_zero(W * W.T - W.T.T * W.T + sp.Identity(2))
+
+
+def test_scalar_identity_under_hypotheses_coverage(registry, ctx):
+    """A scalar identity step under hypotheses: true reductions pass, a wrong one fails."""
+    from ufm_sym.symbolic.hypotheses import Hypothesis
+
+    Q = sp.MatrixSymbol("Q", 3, 3)
+    A = sp.MatrixSymbol("A", 3, 3)
+    hyps = [Hypothesis(Q * Q.T, sp.Identity(3))]
+    good = chains.identity("rotation", sp.Eq(sp.Trace(Q.T * A.T * A * Q),
+                                             sp.Trace(A.T * A)), hypotheses=hyps)
+    bad = chains.identity("rotation", sp.Eq(sp.Trace(Q.T * A.T * A * Q),
+                                            2 * sp.Trace(A.T * A)), hypotheses=hyps)
+    claim = registry["lem:3.1"]
+    assert good.check(claim, ctx).passed
+    assert not bad.check(claim, ctx).passed

@@ -93,7 +93,7 @@ REPORT = ROOT / "docs" / "mutation-report.md"
 #: the wrong-variant tests run on each survivor (every part of every residual, each kind of
 #: evidence fed a wrong claim)
 DEFAULT_PYTEST = ("tests/test_wrong_parts.py tests/test_section3.py tests/test_section4.py "
-                  "-k 'wrong or fails or coverage'")
+                  "tests/test_proof_chains.py -k 'wrong or fails or coverage'")
 
 # ------------------------------------------------------------------ what is skipped
 SKIP_CALLS = {
@@ -781,6 +781,24 @@ _SENTINEL = ("equivalent: the start value of a running minimum over values that 
 #: (file, function prefix, operator or None, original-substring or None, reason); the first
 #: match wins.  Every entry was checked by reading the code at the mutant.
 NOTES: list[tuple[str, str, str | None, str | None, str]] = [
+    ("proofs/chains.py", "identity", "const", None,
+     "equivalent: for a scalar step a failed first reduction falls back to the exact zero "
+     "test of the reduced difference, which decides the same steps"),
+    ("proofs/chains.py", "identity", "negate", None, "equivalent: the zero negated is zero"),
+    ("proofs/chains.py", "_is_zero", "negate", None, "equivalent: the zero negated is zero"),
+    ("proofs/chains.py", "_premises", "drop", None,
+     "a stricter check that still passes: every premise of the registry's implications is "
+     "also stated by an earlier step of its chain"),
+    ("proofs/chains.py", "add_proof", "const", None,
+     "equivalent: the position of the chain's evidence among the claim's checks (every "
+     "check runs; the order is that of the evidence rows)"),
+    ("proofs/certified.py", "certified_theorem_env", "const", None,
+     "equivalent for the statement: at a certified minimum whose kernel is the orbit, "
+     "lambda_min = 0 and any value >= 0 decides (f = f* and lambda_min >= 0) the same way"),
+    ("proofs/certified.py", "lemma31_certified_evidence", "const", None,
+     _REPORT + " (the count of points where the rank is exact)"),
+    ("proofs/environments.py", "float_", "const", "1",
+     "equivalent: NumPy reads any negative size in reshape(-1, 1) as the unknown one"),
     ("proofs/section4.py", "case1_from_pairs_symbolic", "swap", "G.T * U",
      _REPORT + " (the expression G G^T U printed in the detail; the check reduces step1)"),
     ("proofs/certified.py", "theorem_certified_evidence", "const", None,

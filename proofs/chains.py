@@ -109,13 +109,24 @@ def derived(text: str, formula: Any, check: Callable[[Any], bool], detail: str,
     return ProofStep(text, formula, kind="identity", by=by, check=run)
 
 
-def fact(text: str, name: str, subs: dict[str, Any] | None = None) -> ProofStep:
+def fact(text: str, name: str, subs: dict[str, Any] | None = None,
+         link: tuple[Any, Any, Any] | None = None) -> ProofStep:
     """A step citing the named fact ``name``, printed instantiated with ``subs`` (by
-    symbol name)."""
+    symbol name).
+
+    ``link = (expr, target, combination)`` ties the instance to the claim's objects:
+    ``expr - target == combination`` identically, the combination made of the derived
+    gradient, so ``expr`` *is* ``target`` at a critical point (e.g. the product ``A B``
+    of ``rank(A B) <= rank B`` is ``W``).  It is checked with the fact."""
     from ufm_sym.facts import FACTS
 
+    check = None
+    if link is not None:
+        expr, target, combination = link
+        check = identity(text, sp.Eq(expr, target, evaluate=False),
+                         combination=combination).check
     return ProofStep(text, FACTS[name].instantiate(subs or {}), kind="fact", by=name,
-                     subs=dict(subs or {}))
+                     subs=dict(subs or {}), check=check)
 
 
 def prior(text: str, registry: Registry, label: str) -> ProofStep:
@@ -199,6 +210,8 @@ def proof_evidence(claim: Claim, ctx: VerifyContext, registry: Registry) -> Evid
                 "symbolic", False, "an identity step without a check")
         elif step.kind == "fact":
             ev = fact_step_evidence(step, ctx, step.subs)
+            if ev.passed and step.check is not None:     # the instance's link (fact())
+                ev = step.check(claim, ctx)
         else:
             ok = step.by in claim.uses and step.by in registry and _same(
                 step.formula, registry[step.by].statement)

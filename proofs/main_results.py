@@ -84,6 +84,7 @@ def lemma_c4_steps(registry: Registry) -> list[Any]:
                     evaluate=False)
     R, Rp = W * H + b * ones_N.T, Zp + bp * ones_N.T
     S = -G / TAU
+    Z_sub = W * H                # the fact of step 9 at Z = W H, tied to step 8 by its link
     g_first_order = sp.Symbol("g")
     alignment = sp.Eq(sp.Trace(S.T * (W * H)) - NuclearNorm(W * H),
                       -(sp.Trace(W.T * D.grad_W) / TAU)
@@ -122,7 +123,8 @@ def lemma_c4_steps(registry: Registry) -> list[Any]:
                  "(step 5).", alignment, combination=0),
         fact("With ||S||_2 <= 1 (the premise ||grad g(R)||_2 <= sqrt(lW lH)) and the "
              "alignment, S is a subgradient of the nuclear norm at Z = W H.",
-             "nuclear-subdifferential", {"S": S, "Z": W * H, "Y": Zp}),
+             "nuclear-subdifferential", {"S": S, "Z": Z_sub, "Y": Zp},
+             link=(sp.Trace(S.T * Z_sub) - NuclearNorm(Z_sub), alignment.lhs, 0)),
         identity("The change of F from (W H, b) to any (Z', b') is a sum of the tangent gap "
                  "of g (step 7: >= 0), sqrt(lW lH) times the subgradient gap (step 9: >= 0), "
                  "lambda_b/2 ||b' - b||^2 >= 0 and <df/db, b' - b> = 0 at a critical point: "
@@ -239,14 +241,20 @@ def prop42_steps(registry: Registry) -> list[Any]:
     bal_by = (W.T * D.grad_W - D.grad_H * H.T) / lw
     solved_W = sp.Eq(W + G * H.T / lw, D.grad_W / lw, evaluate=False)
     solved_H = sp.Eq(H + W.T * G / lh, D.grad_H / lh, evaluate=False)
+    A_W, B_W = -G / lw, H.T      # W = A_W B_W at a critical point (step 2)
+    A_H, B_H = W.T, -G / lh      # H = A_H B_H at a critical point (step 4)
     return [
         identity("(4.6): W^T W - (lH/lW) H H^T is a combination of the derived gradient.", bal,
                  combination=bal_by),
         identity("(4.7): W + (1/lambda_W) grad g H^T = (1/lambda_W) df/dW, so W = -(1/lambda_W) "
                  "grad g H^T at a critical point.", solved_W),
-        fact("hence rank W <= rank H^T = rank H;", "rank-product", {"A": -G / lw, "B": H.T}),
+        fact("hence rank W <= rank H^T = rank H (with A = -grad g/lambda_W, B = H^T: A B "
+             "- W = -(1/lambda_W) df/dW, so A B = W at a critical point);", "rank-product",
+             {"A": A_W, "B": B_W}, link=(A_W * B_W, W, -D.grad_W / lw)),
         identity("(4.8): H + (1/lambda_H) W^T grad g = (1/lambda_H) df/dH.", solved_H),
-        fact("hence rank H <= rank W.", "rank-product", {"A": W.T, "B": -G / lh}),
+        fact("hence rank H <= rank W (with A = W^T, B = -grad g/lambda_H: A B - H = "
+             "-(1/lambda_H) df/dH).", "rank-product", {"A": A_H, "B": B_H},
+             link=(A_H * B_H, H, -D.grad_H / lh)),
         conclusion("Steps 1, 3 and 5 at every critical point.", registry["prop:4.2"].statement,
                    "steps 1, 3 and 5 (rank W <= rank H <= rank W)",
                    established=[sp.Eq(Rank(W), Rank(H), evaluate=False)]),

@@ -205,3 +205,21 @@ def test_scalar_identity_under_hypotheses_coverage(registry, ctx):
     claim = registry["lem:3.1"]
     assert good.check(claim, ctx).passed
     assert not bad.check(claim, ctx).passed
+
+
+def test_a_fact_instance_with_a_wrong_link_fails(registry, ctx):
+    """prop:4.2's rank-product step is tied to W: rank(A B) <= rank B is true for any A,
+    so its instance must also satisfy A B - W = -(1/lambda_W) df/dW identically; a
+    flipped sign (or a wrong factor) in A is a true fact instance that no longer says
+    anything about W, and the chain fails."""
+    claim = registry["prop:4.2"]
+    assert chains.proof_evidence(claim, ctx, registry).passed
+    i = next(k for k, s in enumerate(claim.proof) if s.kind == "fact")
+    A, B = claim.proof[i].subs["A"], claim.proof[i].subs["B"]
+    for wrong in (-A, M.lw * M.lw * A):
+        step = chains.fact("x", "rank-product", {"A": wrong, "B": B},
+                           link=(wrong * B, M.W, -M.D.grad_W / M.lw))
+        changed = dataclasses.replace(claim, proof=list(claim.proof))
+        changed.proof[i] = step
+        ev = chains.proof_evidence(changed, ctx, registry)
+        assert not ev.passed and f"step {i + 1} (fact" in ev.detail

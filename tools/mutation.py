@@ -781,6 +781,12 @@ _SENTINEL = ("equivalent: the start value of a running minimum over values that 
 #: (file, function prefix, operator or None, original-substring or None, reason); the first
 #: match wins.  Every entry was checked by reading the code at the mutant.
 NOTES: list[tuple[str, str, str | None, str | None, str]] = [
+    ("proofs/section3_proofs.py", "negative_curvature_step", "sign-binop", None,
+     "equivalent: the relation's right side is 0, so lhs - rhs = lhs + rhs"),
+    ("proofs/section3_proofs.py", "mse_convexity_step", "swap", None, _TRACE),
+    ("proofs/section3_proofs.py", "direction_property_steps", "swap", ".T * dirn", _TRACE),
+    ("proofs/main_results.py", "lemma_c4_steps", "swap", "S.T * (W * H)", _TRACE),
+    ("proofs/main_results.py", "lemma_c4_steps", "swap", "W.T * D.grad_W", _TRACE),
     ("proofs/chains.py", "identity", "const", None,
      "equivalent: for a scalar step a failed first reduction falls back to the exact zero "
      "test of the reduced difference, which decides the same steps"),

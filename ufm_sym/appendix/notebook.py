@@ -205,7 +205,10 @@ def step_check(claim: Claim, index: int, results: dict[str, ClaimResult] | None 
     if step.kind == "fact":
         from ufm_sym.facts import FACTS
 
-        return FACTS[step.by].test(dps=dps, seed=seed)
+        ev = FACTS[step.by].test(dps=dps, seed=seed)
+        if ev.passed and step.check is not None:   # the instance's link to the claim
+            ev = step.check(claim, ctx)
+        return ev
     return (results or {}).get(step.by)
 
 

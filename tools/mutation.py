@@ -1267,7 +1267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                             for f in run["settings"]["files"]})
         settings["runs"] = [
             f"commit {run['settings'].get('commit', '?')}: "
-            + (f"{len(run['results'])} survivors re-run" if run["settings"].get("ids")
+            + (f"{len(run['results'])} mutants re-run by id" if run["settings"].get("ids")
                else ", ".join(Path(f).name for f in run["settings"]["files"]))
             + (f", a sample of {len(run['results'])} of {run['settings']['generated']} "
                f"mutants (seed {run['settings']['seed']})" if run["settings"].get("sampled")

@@ -140,23 +140,29 @@ def rank_bound_steps(registry: Registry, label: str) -> list[ProofStep]:
     """(4.9)/(4.10): a factor is a product with the other's transpose."""
     statement = registry[label].statement
     if label == "eq:4.9":
-        A = sp.MatrixSymbol("A", K, N)   # (Y - b 1^T - W H)/(N lambda_W), named
+        A = -G / lw                      # = (Y - b 1^T - W H)/(N lambda_W) for the MSE
         return [
             prior(r"$\mathbf W=\mathbf A\mathbf H^\top$ with $\mathbf A=(\mathbf Y-\mathbf b"
                   r"\mathbf 1^\top-\mathbf W\mathbf H)/(N\lambda_W)$.", registry, "eq:4.7"),
-            fact("The rank of a product is at most the rank of each factor.", "rank-product",
-                 {"A": A, "B": H.T}),
+            fact(r"The rank of a product is at most the rank of each factor, with $\mathbf A="
+                 r"-\nabla g(\mathbf R)/\lambda_W$: $\mathbf A\mathbf H^\top-\mathbf W=-\frac1"
+                 r"{\lambda_W}\frac{\partial f}{\partial\mathbf W}$, so $\mathbf A\mathbf "
+                 r"H^\top=\mathbf W$ at a critical point.", "rank-product",
+                 {"A": A, "B": H.T}, link=(A * H.T, W, -D.grad_W / lw)),
             conclusion(r"$\operatorname{rank}\mathbf W=\operatorname{rank}(\mathbf A\mathbf "
                        r"H^\top)\le\operatorname{rank}\mathbf H^\top=\operatorname{rank}"
                        r"\mathbf H$.", statement, "steps 1 and 2 (rank H^T = rank H)",
                        established=[statement]),
         ]
-    B = sp.MatrixSymbol("B", K, N)       # (Y - b 1^T - W H)/(N lambda_H), named
+    B = -G / lh                          # = (Y - b 1^T - W H)/(N lambda_H) for the MSE
     return [
         prior(r"$\mathbf H=\mathbf W^\top\mathbf B$ with $\mathbf B=(\mathbf Y-\mathbf b"
               r"\mathbf 1^\top-\mathbf W\mathbf H)/(N\lambda_H)$.", registry, "eq:4.8"),
-        fact("The rank of a product is at most the rank of each factor.", "rank-product",
-             {"A": W.T, "B": B}),
+        fact(r"The rank of a product is at most the rank of each factor, with $\mathbf B="
+             r"-\nabla g(\mathbf R)/\lambda_H$: $\mathbf W^\top\mathbf B-\mathbf H=-\frac1"
+             r"{\lambda_H}\frac{\partial f}{\partial\mathbf H}$, so $\mathbf W^\top\mathbf "
+             r"B=\mathbf H$ at a critical point.", "rank-product",
+             {"A": W.T, "B": B}, link=(W.T * B, H, -D.grad_H / lh)),
         conclusion(r"$\operatorname{rank}\mathbf H=\operatorname{rank}(\mathbf W^\top\mathbf "
                    r"B)\le\operatorname{rank}\mathbf W^\top=\operatorname{rank}\mathbf W$.",
                    statement, "steps 1 and 2 (rank W^T = rank W)", established=[statement]),

@@ -223,3 +223,23 @@ def test_a_fact_instance_with_a_wrong_link_fails(registry, ctx):
         changed.proof[i] = step
         ev = chains.proof_evidence(changed, ctx, registry)
         assert not ev.passed and f"step {i + 1} (fact" in ev.detail
+
+
+@pytest.mark.parametrize("label, factor", [("eq:4.9", "A"), ("eq:4.10", "B")])
+def test_the_rank_bound_instances_with_a_wrong_link_fail(registry, ctx, label, factor):
+    """(4.9)/(4.10): the rank-product instance is tied to W (to H) by its link; the
+    same instance with the factor's sign flipped is a true fact about another matrix."""
+    from ufm_sym_proofs import section4_proofs as S
+
+    claim = registry[label]
+    assert chains.proof_evidence(claim, ctx, registry).passed
+    i = next(k for k, s in enumerate(claim.proof) if s.kind == "fact")
+    assert claim.proof[i].check is not None          # linked
+    subs = dict(claim.proof[i].subs)
+    subs[factor] = -subs[factor]
+    target, comb = ((S.W, -S.D.grad_W / S.lw) if factor == "A"
+                    else (S.H, -S.D.grad_H / S.lh))
+    step = chains.fact("x", "rank-product", subs, link=(subs["A"] * subs["B"], target, comb))
+    changed = dataclasses.replace(claim, proof=list(claim.proof))
+    changed.proof[i] = step
+    assert not chains.proof_evidence(changed, ctx, registry).passed

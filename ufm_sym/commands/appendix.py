@@ -12,6 +12,7 @@ from ufm_sym.commands.run_options import (
     add_report_options,
     add_run_options,
     context_from,
+    report_failures,
     report_for,
     resolve_labels,
     stored_report,
@@ -96,7 +97,5 @@ def run(args: argparse.Namespace) -> int:
                 print(f"wrote {path}")
     if error:
         sys.stderr.write(f"ufm-sym appendix: error: {error}\n")
-    if failures:
-        names = ", ".join(f"{r.label} ({r.status})" for r in failures)
-        sys.stderr.write(f"ufm-sym appendix: {len(failures)} claim(s) did not pass: {names}\n")
-    return 1 if (error or failures) else 0
+    failed = report_failures("appendix", report)
+    return 1 if error else failed

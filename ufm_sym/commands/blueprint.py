@@ -12,6 +12,7 @@ from ufm_sym.commands.run_options import (
     add_report_options,
     add_run_options,
     context_from,
+    report_failures,
     report_for,
     resolve_labels,
     stored_report,
@@ -67,8 +68,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {written.src} ({len(written.files)} files); render with: "
               f"cd {written.src} && plastex -c plastex.cfg web.tex")
-    if failures:
-        names = ", ".join(f"{r.label} ({r.status})" for r in failures)
-        sys.stderr.write(f"ufm-sym blueprint: {len(failures)} claim(s) did not pass: {names}\n")
-        return 1
-    return 0
+    return report_failures("blueprint", report)

@@ -13,6 +13,7 @@ from ufm_sym.commands.run_options import (
     add_report_options,
     add_run_options,
     context_from,
+    report_failures,
     report_for,
     resolve_labels,
     stored_report,
@@ -86,9 +87,4 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(f"wrote {out}")
-    failures = report.failures() if report is not None else []
-    if failures:
-        names = ", ".join(f"{r.label} ({r.status})" for r in failures)
-        sys.stderr.write(f"ufm-sym graph: {len(failures)} claim(s) did not pass: {names}\n")
-        return 1
-    return 0
+    return report_failures("graph", report)

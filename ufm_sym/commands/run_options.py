@@ -86,3 +86,17 @@ def report_for(args: argparse.Namespace, registry: Any, labels: list[str] | None
     from ufm_sym import report as report_mod
 
     return report_mod.run_with_progress(registry, ctx, labels)
+
+
+def report_failures(command: str, report: Any) -> int:
+    """Name the claims of ``report`` that did not pass on stderr, as ``ufm-sym COMMAND:
+    N claim(s) did not pass: ...``, and return the exit code: 1 if any did, else 0
+    (also for ``report=None``, a ``--no-run``)."""
+    import sys
+
+    failures = report.failures() if report is not None else []
+    if not failures:
+        return 0
+    names = ", ".join(f"{r.label} ({r.status})" for r in failures)
+    sys.stderr.write(f"ufm-sym {command}: {len(failures)} claim(s) did not pass: {names}\n")
+    return 1

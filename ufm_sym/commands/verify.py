@@ -7,7 +7,12 @@ import json
 import sys
 from typing import Any
 
-from ufm_sym.commands.run_options import add_run_options, context_from, resolve_labels
+from ufm_sym.commands.run_options import (
+    add_run_options,
+    context_from,
+    report_failures,
+    resolve_labels,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -45,9 +50,4 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(report.to_table(result, details=args.details))
-    if not result.passed:
-        names = ", ".join(f"{r.label} ({r.status})" for r in result.failures())
-        sys.stderr.write(f"ufm-sym verify: {len(result.failures())} claim(s) did not pass: "
-                         f"{names}\n")
-        return 1
-    return 0
+    return report_failures("verify", result)
